@@ -1,0 +1,101 @@
+# Cohort - top-level Makefile.
+#
+#   make            library (build/plain/libcohort.a) and CLI (build/plain/cohort)
+#   make test       the suite twice: plainly, then under ASan + UBSan
+#   make demo       the main job on the bundled example
+#   make bench      side-by-side timings against R (bench/README.md)
+#   make fuzz       a short libFuzzer run of the CSV reader (needs clang)
+#   make deps       install missing Debian packages (as root)
+#   make check-r    rerun the golden comparisons live against R
+#
+# SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer into
+# build/asan.  Warnings are errors when CI is set (CI=true) or WERROR=1.
+
+CC      ?= cc
+SAN     ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build/asan
+OPT     ?= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD   ?= build/plain
+OPT     ?= -O2
+endif
+ifneq ($(or $(CI),$(WERROR)),)
+WFLAGS_ERR = -Werror
+endif
+WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
+          -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
+CFLAGS  ?=
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
+           $(WARN) $(WFLAGS_ERR) -Iinclude -Isrc -pthread
+LDFLAGS += $(filter -fsanitize=%,$(OPT)) -pthread
+LIBS     = -lreadstat -lsqlite3 -lm
+
+VERSION := $(shell cat VERSION)
+LIB_SRC := $(sort $(wildcard src/*/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all lib cli tests test test-plain test-asan demo bench fuzz deps deps-r check-r clean
+
+all: cli
+
+lib: $(BUILD)/libcohort.a
+cli: $(BUILD)/cohort
+tests: $(TESTS) $(BUILD)/cohort
+
+$(BUILD)/%.o: %.c $(wildcard include/cohort/*.h src/*/*.h cli/*.h tests/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCOHORT_VERSION='"$(VERSION)"' -c $< -o $@
+
+$(BUILD)/libcohort.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/cohort: $(CLI_OBJ) $(BUILD)/libcohort.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcohort.a $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcohort.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libcohort.a $(LIBS)
+
+deps:
+	@tools/deps.sh build
+
+deps-r:
+	@tools/deps.sh r
+
+# The suite, plainly and then under the sanitizers; each run ends with
+# "N passed, N failed" and fails the make if anything failed.
+test: deps
+	$(MAKE) test-plain
+	$(MAKE) test-asan
+
+test-plain:
+	$(MAKE) SAN=0 tests
+	tests/run.sh build/plain
+
+test-asan:
+	$(MAKE) SAN=1 tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh build/asan
+
+demo: deps
+	$(MAKE) SAN=0 cli
+	examples/demo.sh build/plain/cohort
+
+bench: deps deps-r
+	$(MAKE) SAN=0 cli
+	bench/run.sh build/plain/cohort
+
+fuzz:
+	$(MAKE) -C tests/fuzz run
+
+check-r: deps-r
+	tests/golden/check-r.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,76 @@
+/* cli.h - shared pieces of the `cohort` command-line tool.
+ * The CLI uses only the public headers in include/cohort/. */
+#ifndef COHORT_CLI_H
+#define COHORT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cohort/cohort.h"
+
+/* Exit codes (docs/cli.md). */
+enum {
+    EXIT_OK = 0,
+    EXIT_DATA = 1,     /* the input data or the analysis could not be used */
+    EXIT_USAGE = 2,    /* bad command line */
+    EXIT_IO = 3,       /* a file could not be opened, read or written */
+    EXIT_NOMEM = 4,    /* out of memory */
+    EXIT_INTERNAL = 70 /* a bug */
+};
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+    const char *help; /* full help text */
+} cli_command;
+
+extern const cli_command cli_describe;
+
+/* The exit code for a library status. */
+int cli_exit_code(coh_status st);
+/* Print "cohort: <msg>" to stderr and return the exit code for `st`. */
+int cli_fail(coh_status st, const char *msg);
+/* Print "cohort CMD: <msg>\n(see 'cohort help CMD')" and return EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Argument scanning: `--name value` and `--name=value`. */
+typedef struct cli_args {
+    int argc;
+    char **argv;
+    int i;                /* index of the current argument */
+    const char *cmd;      /* for messages */
+} cli_args;
+
+/* Does argv[i] name option `name`?  If it takes a value, *value is set
+ * (from "=value" or the next argument, consumed); a missing value is a usage
+ * error reported through *bad. */
+bool cli_opt(cli_args *a, const char *name, bool takes_value, const char **value, int *bad);
+
+/* Data-reading options shared by every command that loads a data file. */
+typedef struct cli_data_opts {
+    coh_read_options read;
+    const char **na_tokens;
+    coh_na_code *na_codes;
+    coh_col_type *col_types;
+    size_t n_na_tokens, n_na_codes, n_col_types;
+    char *na_buf;         /* storage behind na_tokens */
+    bool progress;        /* show a progress line on a terminal */
+} cli_data_opts;
+
+void cli_data_opts_init(cli_data_opts *d);
+void cli_data_opts_free(cli_data_opts *d);
+/* Consume a data option at a->i if there is one: 1 consumed, 0 not a data
+ * option, -1 usage error (already printed). */
+int cli_data_opt(cli_data_opts *d, cli_args *a);
+/* Help text for the data options. */
+extern const char cli_data_help[];
+/* Monotonic clock in seconds, for --timings. */
+double cli_seconds(void);
+
+/* Read `path` with the options; prints the error and returns an exit code
+ * other than 0 on failure. */
+int cli_load(cli_data_opts *d, const char *path, coh_table **out);
+
+#endif

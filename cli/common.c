@@ -1,0 +1,323 @@
+/* common.c - option scanning, data options and loading, shared by commands. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_exit_code(coh_status st)
+{
+    switch (st) {
+    case COH_OK: return EXIT_OK;
+    case COH_EIO: return EXIT_IO;
+    case COH_ENOMEM: return EXIT_NOMEM;
+    case COH_EINVAL: return EXIT_USAGE;
+    case COH_EINTERNAL: return EXIT_INTERNAL;
+    case COH_EPARSE: case COH_ETYPE: case COH_EENCODING: case COH_EEMPTY:
+    case COH_ENOTFOUND: case COH_EFORMAT: case COH_EDOMAIN:
+        return EXIT_DATA;
+    }
+    return EXIT_INTERNAL;
+}
+
+int cli_fail(coh_status st, const char *msg)
+{
+    fprintf(stderr, "cohort: %s\n", msg && *msg ? msg : coh_status_str(st));
+    return cli_exit_code(st);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cohort %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'cohort help %s')\n", cmd);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+bool cli_opt(cli_args *a, const char *name, bool takes_value, const char **value, int *bad)
+{
+    const char *arg = a->argv[a->i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return false;
+    if (arg[n] == '\0') {
+        if (!takes_value)
+            return true;
+        if (a->i + 1 >= a->argc) {
+            *bad = cli_usage_error(a->cmd, "option %s needs a value", name);
+            return true;
+        }
+        *value = a->argv[++a->i];
+        return true;
+    }
+    if (arg[n] == '=' && takes_value) {
+        *value = arg + n + 1;
+        return true;
+    }
+    return false;
+}
+
+const char cli_data_help[] =
+    "Data options:\n"
+    "  --input-format F   csv, tsv, sav, zsav, dta, sas7bdat or sqlite\n"
+    "                     (default: from the file extension)\n"
+    "  --delim C          CSV delimiter: ',' ';' 'tab' (default: detected)\n"
+    "  --decimal-comma    numbers use a decimal comma (12,5)\n"
+    "  --no-header        the first line is data; columns are V1, V2, ...\n"
+    "  --na LIST          comma-separated text read as missing\n"
+    "                     (default: empty, NA and .)\n"
+    "  --na-code COL=V    the number V in column COL is missing (repeatable)\n"
+    "  --type COL=TYPE    declare a type: double, integer, date, categorical,\n"
+    "                     string (repeatable; COL=TYPE,COL=TYPE also works)\n"
+    "  --date-format FMT  dates like %d/%m/%Y (%Y %y %m %d %b); default ISO\n"
+    "  --max-levels N     text columns with more levels are strings (50)\n"
+    "  --threads N        threads for reading CSV (default: all cores)\n"
+    "  --table NAME       SQLite: read this table\n"
+    "  --query SQL        SQLite: read the result of this SELECT\n"
+    "  --no-progress      never show the progress line\n";
+
+void cli_data_opts_init(cli_data_opts *d)
+{
+    memset(d, 0, sizeof *d);
+    coh_read_options_init(&d->read);
+    d->progress = true;
+}
+
+void cli_data_opts_free(cli_data_opts *d)
+{
+    for (size_t k = 0; k < d->n_col_types; k++)
+        free((char *)(uintptr_t)d->col_types[k].column);
+    for (size_t k = 0; k < d->n_na_codes; k++)
+        free((char *)(uintptr_t)d->na_codes[k].column);
+    free(d->na_tokens);
+    free(d->na_codes);
+    free(d->col_types);
+    free(d->na_buf);
+}
+
+static int parse_col_type(cli_data_opts *d, cli_args *a, const char *v)
+{
+    char *copy = strdup(v);
+    if (copy == NULL)
+        return cli_fail(COH_ENOMEM, NULL), -1;
+    int rc = 1;
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strrchr(item, '=');
+        coh_type t;
+        if (eq == NULL || eq == item || coh_type_parse(eq + 1, &t) != COH_OK) {
+            cli_usage_error(a->cmd, "--type wants COL=TYPE with TYPE one of double, integer, "
+                                    "date, categorical, string; got '%s'", item);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        /* the column name must outlive parsing: find it in argv */
+        size_t off = (size_t)(item - copy);
+        coh_col_type *ct = realloc(d->col_types, (d->n_col_types + 1) * sizeof *ct);
+        if (ct == NULL) {
+            rc = -1;
+            break;
+        }
+        d->col_types = ct;
+        char *name = strndup(v + off, strlen(item));
+        if (name == NULL) {
+            rc = -1;
+            break;
+        }
+        /* freed by cli_data_opts_free */
+        ct[d->n_col_types].column = name;
+        ct[d->n_col_types].type = t;
+        d->n_col_types++;
+    }
+    free(copy);
+    return rc;
+}
+
+/* A whole number from 1 to 10^6, or -1 after a usage message. */
+static long positive(cli_args *a, const char *opt, const char *v)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n < 1 || n > 1000000) {
+        cli_usage_error(a->cmd, "%s wants a whole number from 1 to 1000000, got '%s'", opt, v);
+        return -1;
+    }
+    return n;
+}
+
+int cli_data_opt(cli_data_opts *d, cli_args *a)
+{
+    const char *v = NULL;
+    int bad = 0;
+    if (cli_opt(a, "--input-format", true, &v, &bad)) {
+        if (bad) return -1;
+        if (coh_format_parse(v, &d->read.format) != COH_OK)
+            return cli_usage_error(a->cmd, "unknown input format '%s'", v), -1;
+        return 1;
+    }
+    if (cli_opt(a, "--delim", true, &v, &bad)) {
+        if (bad) return -1;
+        if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+            d->read.delimiter = '\t';
+        else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r')
+            d->read.delimiter = v[0];
+        else
+            return cli_usage_error(a->cmd, "--delim wants one character or 'tab', got '%s'", v), -1;
+        return 1;
+    }
+    if (cli_opt(a, "--decimal-comma", false, &v, &bad)) {
+        d->read.decimal_comma = true;
+        return 1;
+    }
+    if (cli_opt(a, "--no-header", false, &v, &bad)) {
+        d->read.no_header = true;
+        return 1;
+    }
+    if (cli_opt(a, "--no-progress", false, &v, &bad)) {
+        d->progress = false;
+        return 1;
+    }
+    if (cli_opt(a, "--na", true, &v, &bad)) {
+        if (bad) return -1;
+        free(d->na_buf);
+        free(d->na_tokens);
+        d->na_buf = strdup(v);
+        size_t n = 1;
+        for (const char *p = v; *p; p++)
+            n += *p == ',';
+        d->na_tokens = calloc(n, sizeof *d->na_tokens);
+        if (d->na_buf == NULL || d->na_tokens == NULL)
+            return cli_fail(COH_ENOMEM, NULL), -1;
+        d->n_na_tokens = 0;
+        char *p = d->na_buf;
+        for (;;) {
+            d->na_tokens[d->n_na_tokens++] = p;
+            char *c = strchr(p, ',');
+            if (c == NULL)
+                break;
+            *c = '\0';
+            p = c + 1;
+        }
+        d->read.na_tokens = d->na_tokens;
+        d->read.n_na_tokens = d->n_na_tokens;
+        return 1;
+    }
+    if (cli_opt(a, "--na-code", true, &v, &bad)) {
+        if (bad) return -1;
+        const char *eq = strrchr(v, '=');
+        char *end = NULL;
+        double x = eq ? strtod(eq + 1, &end) : 0;
+        if (eq == NULL || eq == v || end == eq + 1 || *end != '\0')
+            return cli_usage_error(a->cmd, "--na-code wants COL=NUMBER, got '%s'", v), -1;
+        coh_na_code *nc = realloc(d->na_codes, (d->n_na_codes + 1) * sizeof *nc);
+        char *name = strndup(v, (size_t)(eq - v));
+        if (nc == NULL || name == NULL) {
+            free(name);
+            return cli_fail(COH_ENOMEM, NULL), -1;
+        }
+        d->na_codes = nc;
+        nc[d->n_na_codes].column = name;
+        nc[d->n_na_codes].value = x;
+        d->n_na_codes++;
+        d->read.na_codes = d->na_codes;
+        d->read.n_na_codes = d->n_na_codes;
+        return 1;
+    }
+    if (cli_opt(a, "--type", true, &v, &bad)) {
+        if (bad) return -1;
+        if (parse_col_type(d, a, v) < 0)
+            return -1;
+        d->read.col_types = d->col_types;
+        d->read.n_col_types = d->n_col_types;
+        return 1;
+    }
+    if (cli_opt(a, "--date-format", true, &v, &bad)) {
+        if (bad) return -1;
+        d->read.date_format = v;
+        return 1;
+    }
+    if (cli_opt(a, "--max-levels", true, &v, &bad)) {
+        long n;
+        if (bad || (n = positive(a, "--max-levels", v)) < 0)
+            return -1;
+        d->read.max_levels = (size_t)n;
+        return 1;
+    }
+    if (cli_opt(a, "--threads", true, &v, &bad)) {
+        long n;
+        if (bad || (n = positive(a, "--threads", v)) < 0)
+            return -1;
+        d->read.threads = (int)(n > 64 ? 64 : n);
+        return 1;
+    }
+    if (cli_opt(a, "--table", true, &v, &bad)) {
+        if (bad) return -1;
+        d->read.sqlite_table = v;
+        return 1;
+    }
+    if (cli_opt(a, "--query", true, &v, &bad)) {
+        if (bad) return -1;
+        d->read.sqlite_query = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* The progress line: shown only on a terminal, and only once a load has
+ * taken more than a second, so that quick loads and pipes stay quiet. */
+typedef struct progress {
+    const char *path;
+    struct timespec start;
+    bool shown;
+} progress;
+
+double cli_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+    progress *p = ctx;
+    if (total == 0 || elapsed(&p->start) < 1.0)
+        return;
+    fprintf(stderr, "\rreading %s: %3.0f%%", p->path, 100.0 * (double)done / (double)total);
+    fflush(stderr);
+    p->shown = true;
+}
+
+int cli_load(cli_data_opts *d, const char *path, coh_table **out)
+{
+    coh_error err;
+    coh_error_clear(&err);
+    progress p = {.path = path, .shown = false};
+    clock_gettime(CLOCK_MONOTONIC, &p.start);
+    if (d->progress && isatty(STDERR_FILENO)) {
+        d->read.progress = show_progress;
+        d->read.progress_ctx = &p;
+    }
+    coh_status st = coh_read(path, &d->read, out, &err);
+    if (p.shown)
+        fprintf(stderr, "\r\033[K");
+    d->read.progress = NULL;
+    if (st != COH_OK)
+        return cli_fail(st, err.msg);
+    return EXIT_OK;
+}

@@ -1,0 +1,80 @@
+/* main.c - the `cohort` command: dispatch to subcommands, git style. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command *const commands[] = {&cli_describe};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const cli_command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cohort [--version] [--help] COMMAND [ARGS]\n"
+            "\n"
+            "Cohort turns patient-level clinical data into a survival study.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s  %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "  %-10s  %s\n", "help", "show the help of a command");
+    fprintf(out, "\n'cohort help COMMAND' shows a command's options.  Exit codes:\n"
+                 "0 success, 1 unusable data, 2 bad command line, 3 file error,\n"
+                 "4 out of memory, 70 internal error (docs/cli.md).\n");
+}
+
+static int help(const char *name)
+{
+    const cli_command *c = find(name);
+    if (c == NULL) {
+        fprintf(stderr, "cohort: no command '%s' (see 'cohort --help')\n", name);
+        return EXIT_USAGE;
+    }
+    fputs(c->help, stdout);
+    if (strcmp(c->name, "describe") == 0) {
+        putchar('\n');
+        fputs(cli_data_help, stdout);
+    }
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("cohort %s\n", coh_version());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        return help(argv[2]);
+    }
+    const cli_command *c = find(cmd);
+    if (c == NULL) {
+        fprintf(stderr, "cohort: '%s' is not a command (see 'cohort --help')\n", cmd);
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return help(cmd);
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,38 @@
+/* cohort/cohort.h - libcohort, the umbrella header.
+ *
+ * Cohort turns patient-level clinical data into a survival study.  This
+ * header includes every public module:
+ *
+ *   status.h   the one status enum (coh_status) and the error record
+ *   table.h    the columnar data table
+ *   io.h       readers: CSV/TSV, SPSS/Stata/SAS (ReadStat), SQLite
+ *   desc.h     column summaries
+ *   json.h     the JSON writer used for machine-readable output
+ *
+ * Status codes (status.h): COH_OK is 0; every fallible function returns a
+ * coh_status and, where a person must read why, fills a coh_error with a
+ * message naming the file, line, column or variable.
+ *
+ * Ownership rule: every object returned by a `*_new`, `coh_read*`, `*_fit`
+ * or other constructor belongs to the caller and is released with the
+ * matching `*_free` (which accepts NULL).  No function keeps or frees its
+ * inputs, with one stated exception: coh_table_add_column takes the column.
+ * Results that point into an input (coh_describe_result into its table) say
+ * so, and the input must outlive them.
+ *
+ * Threads: every function is reentrant; there is no global mutable state.
+ * Distinct objects may be used from different threads at once.
+ */
+#ifndef COHORT_COHORT_H
+#define COHORT_COHORT_H
+
+#include "cohort/status.h"
+#include "cohort/table.h"
+#include "cohort/io.h"
+#include "cohort/desc.h"
+#include "cohort/json.h"
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+const char *coh_version(void);
+
+#endif

@@ -1,0 +1,27 @@
+/* core.h - small helpers shared inside libcohort (not public). */
+#ifndef COHORT_CORE_H
+#define COHORT_CORE_H
+
+#include <stddef.h>
+
+/* strdup in C11 terms; NULL in, NULL out; NULL when memory runs out. */
+char *coh_strdup(const char *s);
+/* Copy of the first `len` bytes of `s`, NUL-terminated. */
+char *coh_strndup(const char *s, size_t len);
+
+/* Bytes [0, len) of `s` are well-formed UTF-8.  Returns the offset of the
+ * first bad byte, or `len` when all are good. */
+size_t coh_utf8_check(const char *s, size_t len);
+
+/* Copy at most `max` bytes of `s` into `buf` for quoting in a message,
+ * replacing control bytes by '?' and ending with "..." when cut. */
+void coh_excerpt(const char *s, size_t len, char *buf, size_t size);
+
+/* Call fn(ctx, i) for every i in [0, n) on at most `threads` threads
+ * (0: one per online core); see parallel.c. */
+typedef void (*coh_par_fn)(void *ctx, size_t i);
+void coh_parallel_for(size_t n, int threads, coh_par_fn fn, void *ctx);
+/* Online processor cores, from 1 to 64. */
+int coh_online_cores(void);
+
+#endif

@@ -1,0 +1,74 @@
+/* util.c - strings and UTF-8 checks shared inside libcohort. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+char *coh_strdup(const char *s)
+{
+    return s == NULL ? NULL : coh_strndup(s, strlen(s));
+}
+
+char *coh_strndup(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+/* UTF-8 per RFC 3629: no overlong forms, no surrogates, at most U+10FFFF. */
+size_t coh_utf8_check(const char *str, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp, min;
+        if ((c & 0xE0) == 0xC0) {
+            need = 1, cp = c & 0x1Fu, min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            need = 2, cp = c & 0x0Fu, min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            need = 3, cp = c & 0x07u, min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + need >= len) /* truncated sequence */
+            return i;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += need + 1;
+    }
+    return len;
+}
+
+void coh_excerpt(const char *s, size_t len, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    size_t max = size > 4 ? size - 4 : 0;
+    size_t n = len < max ? len : max;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+    }
+    if (n < len && size >= 4) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+}
