@@ -52,13 +52,20 @@ static void print_text(const char *path, const coh_describe_result *r)
         } else {
             printf("%zu level%s\n", c->n_levels, c->n_levels == 1 ? "" : "s");
             size_t shown = c->n_levels < 20 ? c->n_levels : 20;
+            int lw = 5; /* widest level text shown, at most 30 */
+            for (size_t k = 0; k < shown; k++) {
+                size_t len = strlen(coh_column_level_text(c, k));
+                lw = len > (size_t)lw ? (len > 30 ? 30 : (int)len) : lw;
+            }
+            /* under the summary column: w + type + n + missing + gaps */
+            int indent = (int)w + 2 + 11 + 2 + 9 + 2 + 9 + 2;
             for (size_t k = 0; k < shown; k++) {
                 double pct = s->n ? 100.0 * (double)s->level_counts[k] / (double)s->n : 0;
-                printf("%*s    %-24s %9zu  (%.1f%%)\n", (int)w + 24, "",
-                       coh_column_level_text(c, k), s->level_counts[k], pct);
+                printf("%*s%-*s %9zu  %5.1f%%\n", indent, "", lw, coh_column_level_text(c, k),
+                       s->level_counts[k], pct);
             }
             if (shown < c->n_levels)
-                printf("%*s    ... %zu more\n", (int)w + 24, "", c->n_levels - shown);
+                printf("%*s... %zu more\n", indent, "", c->n_levels - shown);
         }
     }
 }
@@ -262,8 +269,8 @@ static int run(int argc, char **argv)
     coh_describe_result *r = NULL;
     coh_status st = coh_describe(t, d.read.threads, &r);
     if (timings)
-        fprintf(stderr, "load_seconds=%.3f describe_seconds=%.3f rows=%zu\n", t1 - t0,
-                cli_seconds() - t1, t->n_rows);
+        fprintf(stderr, "load_seconds=%.3f describe_seconds=%.3f rows=%zu table_bytes=%zu\n",
+                t1 - t0, cli_seconds() - t1, t->n_rows, coh_table_bytes(t));
     if (st != COH_OK) {
         rc = cli_fail(st, NULL);
     } else {

@@ -101,6 +101,10 @@ void coh_table_free(coh_table *t);
  * freed).  The first column sets n_rows; later ones must match it
  * (COH_EINVAL otherwise), and names must be unique. */
 coh_status coh_table_add_column(coh_table *t, coh_column *col, coh_error *err);
+/* Bytes held by the table's data: values, missing masks and level text
+ * (what "the size of the loaded columns" means in docs/performance.md). */
+size_t coh_table_bytes(const coh_table *t);
+
 /* The column called `name`, or NULL. */
 coh_column *coh_table_find(const coh_table *t, const char *name);
 

@@ -364,18 +364,18 @@ static bool as_number(const char *s, double *out)
     return true;
 }
 
-typedef struct level_key {
-    const char *s;
-    double v;
-    bool is_num;
-    int32_t old;
-} level_key;
+void coh_level_key_set(coh_level_key *k, const char *s, size_t old)
+{
+    k->s = s;
+    k->is_num = as_number(s, &k->v);
+    k->old = old;
+}
 
 /* Numbers before text; numbers by value, text bytewise (C locale, so the
  * order does not depend on the machine's language settings). */
-static int cmp_level(const void *a, const void *b)
+int coh_level_key_cmp(const void *a, const void *b)
 {
-    const level_key *x = a, *y = b;
+    const coh_level_key *x = a, *y = b;
     if (x->is_num && y->is_num)
         return (x->v > y->v) - (x->v < y->v);
     if (x->is_num != y->is_num)
@@ -387,7 +387,7 @@ static int cmp_level(const void *a, const void *b)
 static coh_status take_levels(coh_colbuild *cb, coh_column *col)
 {
     size_t nl = cb->dict.n;
-    level_key *key = malloc((nl ? nl : 1) * sizeof *key);
+    coh_level_key *key = malloc((nl ? nl : 1) * sizeof *key);
     int32_t *map = malloc((nl ? nl : 1) * sizeof *map);
     col->levels = calloc(nl ? nl : 1, sizeof *col->levels);
     if (key == NULL || map == NULL || col->levels == NULL) {
@@ -395,12 +395,9 @@ static coh_status take_levels(coh_colbuild *cb, coh_column *col)
         free(map);
         return COH_ENOMEM;
     }
-    for (size_t k = 0; k < nl; k++) {
-        key[k].s = cb->dict.str[k];
-        key[k].is_num = as_number(key[k].s, &key[k].v);
-        key[k].old = (int32_t)k;
-    }
-    qsort(key, nl, sizeof *key, cmp_level);
+    for (size_t k = 0; k < nl; k++)
+        coh_level_key_set(&key[k], cb->dict.str[k], k);
+    qsort(key, nl, sizeof *key, coh_level_key_cmp);
     for (size_t k = 0; k < nl; k++) {
         map[key[k].old] = (int32_t)k;
         col->levels[k] = coh_strdup(key[k].s);
@@ -427,8 +424,7 @@ coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
     if (max_levels == 0)
         max_levels = 50;
     bool want_text = declared == COH_CATEGORICAL || declared == COH_STRING;
-    if (want_text && (cb->kind == CB_NUMBER || cb->kind == CB_DATE) &&
-        (st = to_text(cb)) != COH_OK)
+    if (want_text && cb->kind != CB_TEXT && (st = coh_cb_to_text(cb)) != COH_OK)
         return coh_error_set(err, st, "column '%s': out of memory", name);
     if (cb->kind == CB_TEXT && declared >= 0 && !want_text)
         return coh_error_set(err, COH_ETYPE, "column '%s' is declared %s but holds text",

@@ -116,6 +116,19 @@ coh_status coh_cb_append(coh_colbuild *dst, coh_colbuild *src);
 coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
                          size_t max_levels, coh_column **out, coh_error *err);
 
+/* The order of text levels, shared by every reader: numbers (whole strings
+ * that read as finite numbers) first, by value, then other text bytewise.
+ * Fill keys with coh_level_key_set and qsort them with coh_level_key_cmp;
+ * `old` carries the level's index before sorting. */
+typedef struct coh_level_key {
+    const char *s;
+    double v;
+    bool is_num;
+    size_t old;
+} coh_level_key;
+void coh_level_key_set(coh_level_key *k, const char *s, size_t old);
+int coh_level_key_cmp(const void *a, const void *b);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 int64_t coh_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Inverse of coh_days_from_civil. */

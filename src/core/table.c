@@ -203,3 +203,17 @@ coh_column *coh_table_find(const coh_table *t, const char *name)
             return t->cols[j];
     return NULL;
 }
+
+size_t coh_table_bytes(const coh_table *t)
+{
+    size_t bytes = 0;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const coh_column *c = t->cols[j];
+        bytes += c->n * (c->num ? sizeof *c->num : sizeof *c->code);
+        if (c->missing)
+            bytes += c->n;
+        for (size_t k = 0; k < c->n_levels; k++)
+            bytes += strlen(c->levels[k]) + 1 + sizeof(char *);
+    }
+    return bytes;
+}

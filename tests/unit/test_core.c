@@ -48,6 +48,15 @@ static void test_builder_kinds(void)
     check_int(c->type, COH_DOUBLE, "all missing is double");
     coh_column_free(c);
 
+    /* all missing, declared categorical: a categorical column with no levels */
+    coh_cb_init(&cb);
+    coh_cb_push_na(&cb);
+    coh_cb_push_na(&cb);
+    check_int(coh_cb_finish(&cb, "c", COH_CATEGORICAL, 50, &c, &e), COH_OK, "finish");
+    check_int(c->type, COH_CATEGORICAL, "declared type kept when all missing");
+    check(c->code != NULL && c->code[1] == -1, "codes all missing");
+    coh_column_free(c);
+
     /* declared integer with a fraction */
     coh_cb_init(&cb);
     coh_cb_push_value(&cb, 1.5, CB_NUMBER);
