@@ -12,9 +12,18 @@
 
 /* ---- the text dictionary --------------------------------------------- */
 
-/* FNV-1a, 64 bit: short keys, no alignment needs, good enough spread. */
+/* Keys of at most 8 bytes (most category codes: "M", "IV", "MSKCC") are
+ * packed into a word and mixed by a bijection (odd multiply, xorshift), so
+ * that equal hashes and equal lengths mean equal keys and no memcmp is
+ * needed.  Longer keys use FNV-1a, 64 bit. */
 static uint64_t hash_bytes(const char *s, size_t len)
 {
+    if (len <= 8) {
+        uint64_t x = 0;
+        memcpy(&x, s, len);
+        x *= 0x9E3779B97F4A7C15ULL;
+        return x ^ (x >> 29);
+    }
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < len; i++) {
         h ^= (uint8_t)s[i];
@@ -92,7 +101,7 @@ static int32_t dict_intern(cb_dict *d, const char *s, size_t len)
         int32_t k = d->slot[j];
         if (k < 0)
             break;
-        if (d->hash[k] == h && d->len[k] == len && memcmp(d->str[k], s, len) == 0)
+        if (d->hash[k] == h && d->len[k] == len && (len <= 8 || memcmp(d->str[k], s, len) == 0))
             return k;
         j = (j + 1) & (d->n_slot - 1);
     }
@@ -144,6 +153,12 @@ void coh_cb_free(coh_colbuild *cb)
     free(cb->missing);
     dict_free(&cb->dict);
     coh_cb_init(cb);
+}
+
+void coh_cb_reserve(coh_colbuild *cb, size_t rows)
+{
+    if (cb->num == NULL && cb->code == NULL && cb->missing == NULL && rows > cb->cap)
+        cb->cap = rows;
 }
 
 /* Double the row capacity.  glibc serves large blocks with mmap and grows

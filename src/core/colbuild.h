@@ -59,6 +59,12 @@ typedef struct coh_colbuild {
 void coh_cb_init(coh_colbuild *cb);
 void coh_cb_free(coh_colbuild *cb);
 
+/* Plan for about `rows` rows: the first allocation takes that many, so a
+ * reader that can estimate its row count avoids repeated growth (each of
+ * which remaps memory and, with several threads, serialises their page
+ * faults).  Only before the first value; pages not written cost nothing. */
+void coh_cb_reserve(coh_colbuild *cb, size_t rows);
+
 /* Slow paths, out of line. */
 coh_status coh_cb_grow(coh_colbuild *cb);
 coh_status coh_cb_push_num_slow(coh_colbuild *cb, double v, cb_kind kind);

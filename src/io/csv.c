@@ -52,7 +52,7 @@
 #include "core/core.h"
 
 #define MIN_CHUNK ((size_t)4 << 20)     /* below this, one thread */
-#define RELEASE_STEP ((size_t)32 << 20) /* release mapped pages every 32 MiB */
+#define RELEASE_STEP ((size_t)2 << 20) /* release mapped pages every 2 MiB */
 #define PROGRESS_ROWS 65536u
 
 /* What the parser does with one column. */
@@ -79,6 +79,8 @@ typedef struct csv_ctx {
     size_t n_na_tokens;
     size_t na_len[16];      /* lengths of the first 16 tokens */
     size_t na_max_len;      /* longest token: longer fields are never NA */
+    bool na_empty;          /* the empty field is a token */
+    bool na_first[256];     /* bytes that begin a non-empty token */
     const char *date_format;
     size_t ncols;
     col_spec *spec;
@@ -296,12 +298,14 @@ static bool parse_date(const char *s, size_t len, const char *fmt, double *out)
  * turned away by one comparison. */
 static inline bool is_na_token(const csv_ctx *ctx, const char *s, size_t len)
 {
-    if (len > ctx->na_max_len)
+    if (len == 0)
+        return ctx->na_empty;
+    if (len > ctx->na_max_len || !ctx->na_first[(unsigned char)s[0]])
         return false;
     for (size_t k = 0; k < ctx->n_na_tokens; k++) {
         const char *t = ctx->na_tokens[k];
         size_t tl = k < 16 ? ctx->na_len[k] : strlen(t);
-        if (tl == len && (len == 0 || (t[0] == s[0] && memcmp(t, s, len) == 0)))
+        if (tl == len && memcmp(t, s, len) == 0)
             return true;
     }
     return false;
@@ -594,15 +598,14 @@ static void parse_chunk(chunk *ch)
                 p++;
         }
         ch->rows++;
-        if ((ch->rows & (PROGRESS_ROWS - 1)) == 0) {
-            if (p - released >= RELEASE_STEP) {
-                release_pages(ctx, released, p);
-                released = p;
-            }
-            if (ch->report_progress && ctx->progress)
-                ctx->progress(ctx->progress_ctx, p, ctx->len);
+        if ((ch->rows & 4095) == 0 && p - released >= RELEASE_STEP) {
+            release_pages(ctx, released, p);
+            released = p;
         }
+        if ((ch->rows & (PROGRESS_ROWS - 1)) == 0 && ch->report_progress && ctx->progress)
+            ctx->progress(ctx->progress_ctx, p, ctx->len);
     }
+    release_pages(ctx, released, p);
 }
 
 static void *parse_chunk_thread(void *arg)
@@ -810,8 +813,16 @@ static coh_status chunk_init(chunk *ch, const csv_ctx *ctx, size_t begin, size_t
     ch->mixed = calloc(ctx->ncols, sizeof *ch->mixed);
     if (ch->cb == NULL || ch->mixed == NULL)
         return COH_ENOMEM;
-    for (size_t j = 0; j < ctx->ncols; j++)
+    /* Estimate the chunk's rows from its first record's length, with room
+     * to spare: an overestimate costs only address space. */
+    const char *nl = memchr(ctx->data + begin, '\n', end - begin);
+    size_t first = nl ? (size_t)(nl - (ctx->data + begin)) + 1 : end - begin;
+    size_t rows = first ? (end - begin) / first : 0;
+    rows += rows / 2 + 1024;
+    for (size_t j = 0; j < ctx->ncols; j++) {
         coh_cb_init(&ch->cb[j]);
+        coh_cb_reserve(&ch->cb[j], rows);
+    }
     return COH_OK;
 }
 
@@ -1018,6 +1029,10 @@ static coh_status read_buffer(csv_ctx *ctx, const coh_read_options *o, coh_table
         if (k < 16)
             ctx->na_len[k] = tl;
         ctx->na_max_len = tl > ctx->na_max_len ? tl : ctx->na_max_len;
+        if (tl == 0)
+            ctx->na_empty = true;
+        else
+            ctx->na_first[(unsigned char)ctx->na_tokens[k][0]] = true;
     }
     ctx->date_format = o->date_format;
     ctx->progress = o->progress;
