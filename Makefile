@@ -62,6 +62,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcohort.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libcohort.a $(LIBS)
 
+# test_oom fails the n-th allocation through the linker's --wrap.
+$(BUILD)/tests/test_oom: $(BUILD)/tests/unit/test_oom.o $(BUILD)/libcohort.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
+	    $(BUILD)/libcohort.a $(LIBS)
+
 deps:
 	@tools/deps.sh build
 

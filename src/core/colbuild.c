@@ -410,6 +410,7 @@ static coh_status take_levels(coh_colbuild *cb, coh_column *col)
         free(map);
         return COH_ENOMEM;
     }
+    col->n_levels = nl; /* so that coh_column_free frees what was copied */
     for (size_t k = 0; k < nl; k++)
         coh_level_key_set(&key[k], cb->dict.str[k], k);
     qsort(key, nl, sizeof *key, coh_level_key_cmp);
@@ -422,7 +423,6 @@ static coh_status take_levels(coh_colbuild *cb, coh_column *col)
             return COH_ENOMEM;
         }
     }
-    col->n_levels = nl;
     for (size_t i = 0; i < cb->n; i++)
         if (cb->code[i] >= 0)
             cb->code[i] = map[cb->code[i]];

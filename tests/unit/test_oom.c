@@ -1,0 +1,127 @@
+/* test_oom.c - every allocation failure is a clean COH_ENOMEM.
+ *
+ * This binary is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+ * (see the Makefile), so that libcohort's calls reach the wrappers below.
+ * For n = 0, 1, 2, ... the n-th allocation fails; each reader must then
+ * return COH_ENOMEM (or succeed, once n is past its last allocation) with
+ * no table, no crash and, under ASan, no leak.  SQLite and ReadStat
+ * allocate inside their own libraries, which the wrap does not reach.
+ * (The technique of Lua's ltests.c and SQLite's fault-injection tests.)
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../check.h"
+#include "cohort/cohort.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+/* Allocations left before the failing one; negative: never fail. */
+static atomic_long budget = -1;
+
+static int take(void)
+{
+    if (atomic_load(&budget) < 0)
+        return 1;
+    return atomic_fetch_sub(&budget, 1) > 0;
+}
+
+void *__wrap_malloc(size_t n) { return take() ? __real_malloc(n) : NULL; }
+void *__wrap_calloc(size_t n, size_t size) { return take() ? __real_calloc(n, size) : NULL; }
+void *__wrap_realloc(void *p, size_t n) { return take() ? __real_realloc(p, n) : NULL; }
+
+static const char csv[] =
+    "id,grp,note,t,late,d\n"
+    "1,a,\"x, \"\"y\"\"\",1.5,007,2020-01-01\n"
+    "2,b,,2,008,\n"
+    "3,a,plain,NA,A12,2021-02-03\n"
+    "4,c,\"two\nlines\",4.25,9,2019-12-31\n";
+
+typedef coh_status (*reader)(coh_table **out, coh_error *err);
+
+static coh_status read_csv_1(coh_table **out, coh_error *err)
+{
+    coh_read_options o;
+    coh_read_options_init(&o);
+    o.threads = 1;
+    return coh_read_csv_mem(csv, sizeof csv - 1, "oom.csv", &o, out, err);
+}
+
+/* A text big enough to be cut into chunks read by two threads. */
+static char *big;
+static size_t big_len;
+
+static coh_status read_csv_2(coh_table **out, coh_error *err)
+{
+    coh_read_options o;
+    coh_read_options_init(&o);
+    o.threads = 2;
+    return coh_read_csv_mem(big, big_len, "big.csv", &o, out, err);
+}
+
+static coh_status read_sav(coh_table **out, coh_error *err)
+{
+    return coh_read("tests/data/readstat/labelled.sav", NULL, out, err);
+}
+
+static coh_status describe_csv(coh_table **out, coh_error *err)
+{
+    coh_status st = read_csv_1(out, err);
+    if (st != COH_OK)
+        return st;
+    coh_describe_result *r = NULL;
+    st = coh_describe(*out, 2, &r);
+    coh_describe_free(r);
+    if (st != COH_OK) {
+        coh_table_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+static void sweep(const char *what, reader fn)
+{
+    int bad = 0, n;
+    for (n = 0; n < 100000; n++) {
+        coh_table *t = (coh_table *)1;
+        coh_error e;
+        atomic_store(&budget, n);
+        coh_status st = fn(&t, &e);
+        atomic_store(&budget, -1);
+        if (st == COH_OK) {
+            coh_table_free(t);
+            break;
+        }
+        if (st != COH_ENOMEM || t != NULL) {
+            fprintf(stderr, "%s: failing allocation %d gave status %d (%s)\n", what, n, st,
+                    e.msg);
+            bad++;
+        }
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: every failed allocation is COH_ENOMEM (%d tried)", what, n);
+    check_int(bad, 0, msg);
+    check(n > 3 && n < 100000, "the sweep reached a successful read");
+}
+
+int main(void)
+{
+    size_t rows = 450000; /* over 8 MB: two chunks */
+    big = __real_malloc(rows * 40 + 64);
+    big_len = (size_t)sprintf(big, "id,grp,v,late\n");
+    for (size_t i = 0; i < rows; i++)
+        big_len += (size_t)sprintf(big + big_len, "%zu,g%zu,%zu.5,%s\n", i, i % 3, i % 100,
+                                   i == rows - 2 ? "text" : "12");
+    sweep("csv, one thread", read_csv_1);
+    sweep("csv, two threads", read_csv_2);
+    sweep("describe", describe_csv);
+    sweep("sav", read_sav);
+    free(big);
+    return check_report("test_oom");
+}
