@@ -12,6 +12,7 @@
 # build/asan.  Warnings are errors when CI is set (CI=true) or WERROR=1.
 
 CC      ?= cc
+MAKEFLAGS += --no-print-directory
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build/asan
