@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cohort/cohort.h"
 
@@ -23,9 +24,19 @@ typedef struct cli_command {
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
     const char *summary;
     const char *help; /* full help text */
+    bool reads_data;  /* takes the data options */
 } cli_command;
 
 extern const cli_command cli_describe;
+
+/* Write `s` with control characters (including line breaks and escape
+ * sequences) shown as '?', for text meant for a terminal. */
+void cli_put_clean(const char *s, FILE *out);
+/* Is `arg` --help or -h?  Commands test this where they expect an option,
+ * so that "-h" can still be an option's value. */
+bool cli_is_help(const char *arg);
+/* Print a command's help (and the data options where it reads data). */
+int cli_help(const cli_command *c);
 
 /* The exit code for a library status. */
 int cli_exit_code(coh_status st);

@@ -24,6 +24,29 @@ int cli_exit_code(coh_status st)
     return EXIT_INTERNAL;
 }
 
+void cli_put_clean(const char *s, FILE *out)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        fputc(c < 0x20 || c == 0x7F ? '?' : c, out);
+    }
+}
+
+int cli_help(const cli_command *c)
+{
+    fputs(c->help, stdout);
+    if (c->reads_data) {
+        putchar('\n');
+        fputs(cli_data_help, stdout);
+    }
+    return EXIT_OK;
+}
+
+bool cli_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
 int cli_fail(coh_status st, const char *msg)
 {
     fprintf(stderr, "cohort: %s\n", msg && *msg ? msg : coh_status_str(st));
@@ -241,6 +264,10 @@ int cli_data_opt(cli_data_opts *d, cli_args *a)
     }
     if (cli_opt(a, "--date-format", true, &v, &bad)) {
         if (bad) return -1;
+        if (!coh_date_format_valid(v))
+            return cli_usage_error(a->cmd, "--date-format wants %%Y (or %%y), %%m (or %%b) "
+                                           "and %%d with literal characters, e.g. %%d/%%m/%%Y; "
+                                           "got '%s'", v), -1;
         d->read.date_format = v;
         return 1;
     }

@@ -21,9 +21,18 @@ static void value_text(const coh_column *c, double v, char *buf, size_t size)
         snprintf(buf, size, "%.6g", v);
 }
 
+/* A name padded to `width` bytes, control characters shown as '?'. */
+static void print_name(const char *s, int width)
+{
+    cli_put_clean(s, stdout);
+    for (int len = (int)strlen(s); len < width; len++)
+        putchar(' ');
+}
+
 static void print_text(const char *path, const coh_describe_result *r)
 {
-    printf("%s: %zu row%s, %zu column%s\n\n", path, r->n_rows, r->n_rows == 1 ? "" : "s",
+    cli_put_clean(path, stdout);
+    printf(": %zu row%s, %zu column%s\n\n", r->n_rows, r->n_rows == 1 ? "" : "s",
            r->n_cols, r->n_cols == 1 ? "" : "s");
     size_t w = 6;
     for (size_t j = 0; j < r->n_cols; j++) {
@@ -36,8 +45,8 @@ static void print_text(const char *path, const coh_describe_result *r)
     for (size_t j = 0; j < r->n_cols; j++) {
         const coh_col_summary *s = &r->cols[j];
         const coh_column *c = s->col;
-        printf("%-*s  %-11s  %9zu  %9zu  ", (int)w, c->name, coh_type_name(c->type), s->n,
-               s->n_missing);
+        print_name(c->name, (int)w);
+        printf("  %-11s  %9zu  %9zu  ", coh_type_name(c->type), s->n, s->n_missing);
         if (coh_type_is_numeric(c->type)) {
             char lo[40], md[40], hi[40];
             value_text(c, s->min, lo, sizeof lo);
@@ -61,8 +70,9 @@ static void print_text(const char *path, const coh_describe_result *r)
             int indent = (int)w + 2 + 11 + 2 + 9 + 2 + 9 + 2;
             for (size_t k = 0; k < shown; k++) {
                 double pct = s->n ? 100.0 * (double)s->level_counts[k] / (double)s->n : 0;
-                printf("%*s%-*s %9zu  %5.1f%%\n", indent, "", lw, coh_column_level_text(c, k),
-                       s->level_counts[k], pct);
+                printf("%*s", indent, "");
+                print_name(coh_column_level_text(c, k), lw);
+                printf(" %9zu  %5.1f%%\n", s->level_counts[k], pct);
             }
             if (shown < c->n_levels)
                 printf("%*s... %zu more\n", indent, "", c->n_levels - shown);
@@ -225,6 +235,10 @@ static int run(int argc, char **argv)
     for (; a.i < argc; a.i++) {
         const char *v = NULL;
         int bad = 0, got;
+        if (cli_is_help(argv[a.i])) {
+            rc = cli_help(&cli_describe);
+            goto done;
+        }
         if (cli_opt(&a, "--format", true, &v, &bad)) {
             if (bad) {
                 rc = bad;
@@ -301,4 +315,5 @@ const cli_command cli_describe = {
     "  --format F    text (default, for people), json (stable keys, full\n"
     "                precision, null for missing) or csv\n"
     "  --timings     print the seconds spent loading and summarising to\n"
-    "                standard error\n"};
+    "                standard error\n",
+    true};

@@ -38,12 +38,7 @@ static int help(const char *name)
         fprintf(stderr, "cohort: no command '%s' (see 'cohort --help')\n", name);
         return EXIT_USAGE;
     }
-    fputs(c->help, stdout);
-    if (strcmp(c->name, "describe") == 0) {
-        putchar('\n');
-        fputs(cli_data_help, stdout);
-    }
-    return EXIT_OK;
+    return cli_help(c);
 }
 
 int main(int argc, char **argv)
@@ -73,8 +68,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "cohort: '%s' is not a command (see 'cohort --help')\n", cmd);
         return EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return help(cmd);
     return c->run(argc - 1, argv + 1);
 }

@@ -70,6 +70,10 @@ typedef struct coh_read_options {
     void *progress_ctx;
 } coh_read_options;
 
+/* Is `fmt` a date format the readers accept: %Y or %y, %m or %b, and %d,
+ * each once or more, with any other characters literal? */
+bool coh_date_format_valid(const char *fmt);
+
 /* The defaults described above. */
 void coh_read_options_init(coh_read_options *o);
 

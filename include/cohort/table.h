@@ -59,11 +59,14 @@ typedef struct coh_column {
     char **level_labels;  /* display label of each level, or NULL (= level) */
 } coh_column;
 
+struct coh_strmap;
+
 typedef struct coh_table {
     size_t n_rows;
     size_t n_cols;
     size_t cap_cols;
     coh_column **cols;
+    struct coh_strmap *by_name; /* private: name -> index */
 } coh_table;
 
 static inline bool coh_column_is_na(const coh_column *c, size_t i)
@@ -99,7 +102,8 @@ void coh_table_free(coh_table *t);
 
 /* Append `col`; the table takes ownership of it (also on failure, when it is
  * freed).  The first column sets n_rows; later ones must match it
- * (COH_EINVAL otherwise), and names must be unique. */
+ * (COH_EINVAL otherwise), and names must be unique (COH_EPARSE otherwise:
+ * the input named two columns alike). */
 coh_status coh_table_add_column(coh_table *t, coh_column *col, coh_error *err);
 /* Bytes held by the table's data: values, missing masks and level text
  * (what "the size of the loaded columns" means in docs/performance.md). */
@@ -112,8 +116,13 @@ coh_column *coh_table_find(const coh_table *t, const char *name);
  * double (printf "%.15g" to "%.17g"); "NA", "Inf", "-Inf" for non-finite
  * values.  `buf` should hold at least 32 bytes. */
 void coh_format_num(double v, char *buf, size_t size);
+/* The dates a column may hold, in days since 1970-01-01: 0000-01-01 to
+ * 9999-12-31 (the years four-digit ISO 8601 text can show). */
+#define COH_DATE_MIN (-719528.0)
+#define COH_DATE_MAX (2932896.0)
+
 /* ISO 8601 text of a day count since 1970-01-01, e.g. "2019-03-31"; "NA"
- * for a non-finite value. */
+ * for a non-finite value or one outside COH_DATE_MIN..COH_DATE_MAX. */
 void coh_format_date(double days, char *buf, size_t size);
 
 #endif

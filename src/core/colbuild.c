@@ -53,8 +53,13 @@ static char *arena_copy(cb_dict *d, const char *s, size_t len)
 {
     size_t need = len + 1;
     if (d->block == NULL || d->block_used + need > d->block_cap) {
-        size_t cap = need + sizeof(char *) > ARENA_BLOCK ? need + sizeof(char *)
-                                                          : ARENA_BLOCK;
+        /* blocks start small (a table may have thousands of text columns
+         * with few levels) and double up to ARENA_BLOCK */
+        size_t cap = d->block_cap ? 2 * d->block_cap : 256;
+        if (cap > ARENA_BLOCK)
+            cap = ARENA_BLOCK;
+        if (cap < need + sizeof(char *))
+            cap = need + sizeof(char *);
         char *b = malloc(cap);
         if (b == NULL)
             return NULL;
@@ -366,14 +371,34 @@ coh_status coh_cb_append(coh_colbuild *dst, coh_colbuild *src)
 
 /* ---- finishing -------------------------------------------------------- */
 
-/* Parse a whole string as a finite number (C locale); for level ordering. */
+/* Is the whole string a plain decimal number ([+-]digits[.digits][e[+-]digits],
+ * no hex, no inf or nan)?  Then *out is its value.  For level ordering. */
 static bool as_number(const char *s, double *out)
 {
-    if (*s == '\0')
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (digits == 0)
         return false;
-    char *end;
-    double v = strtod(s, &end);
-    if (*end != '\0' || !isfinite(v))
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p != '\0')
+        return false;
+    double v = strtod(s, NULL);
+    if (!isfinite(v))
         return false;
     *out = v;
     return true;
@@ -387,12 +412,14 @@ void coh_level_key_set(coh_level_key *k, const char *s, size_t old)
 }
 
 /* Numbers before text; numbers by value, text bytewise (C locale, so the
- * order does not depend on the machine's language settings). */
+ * order does not depend on the machine's language settings).  Equal values
+ * written differently ("1", "1.0", "01") fall back to their bytes, so that
+ * the order is total and never depends on row order (qsort is not stable). */
 int coh_level_key_cmp(const void *a, const void *b)
 {
     const coh_level_key *x = a, *y = b;
-    if (x->is_num && y->is_num)
-        return (x->v > y->v) - (x->v < y->v);
+    if (x->is_num && y->is_num && x->v != y->v)
+        return x->v > y->v ? 1 : -1;
     if (x->is_num != y->is_num)
         return x->is_num ? -1 : 1;
     return strcmp(x->s, y->s);
@@ -486,6 +513,18 @@ coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
             for (size_t i = 0; i < cb->n; i++)
                 cb->num[i] = NAN;
         }
+        if (cb->kind == CB_DATE) {
+            /* years 0 to 9999 only: the range ISO 8601 text can show, and
+             * far beyond any clinical record */
+            for (size_t i = 0; i < cb->n; i++)
+                if (isfinite(cb->num[i]) &&
+                    (cb->num[i] < COH_DATE_MIN || cb->num[i] > COH_DATE_MAX)) {
+                    coh_column_free(col);
+                    return coh_error_set(err, COH_ETYPE,
+                                         "column '%s': row %zu holds a date outside the years "
+                                         "0 to 9999", name, i + 1);
+                }
+        }
         if (cb->kind == CB_DATE)
             col->type = COH_DATE;
         else if (declared == COH_DOUBLE || declared == COH_INTEGER)
@@ -521,7 +560,10 @@ void coh_format_num(double v, char *buf, size_t size)
         snprintf(buf, size, "%s", isnan(v) ? "NA" : v > 0 ? "Inf" : "-Inf");
         return;
     }
-    for (int prec = 15; prec <= 17; prec++) {
+    /* 15 significant digits suffice for most values; subnormals can need
+     * far fewer (5e-324), so for them the search starts at 1 */
+    int first = fabs(v) < 2.2250738585072014e-308 && v != 0 ? 1 : 15;
+    for (int prec = first; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             return;
@@ -556,7 +598,7 @@ void coh_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 void coh_format_date(double days, char *buf, size_t size)
 {
-    if (!isfinite(days)) {
+    if (!isfinite(days) || days < COH_DATE_MIN || days > COH_DATE_MAX) {
         snprintf(buf, size, "NA");
         return;
     }

@@ -110,7 +110,8 @@ coh_status coh_cb_to_text(coh_colbuild *cb);
  * or they are NUMBER and DATE: the caller decides what that means. */
 coh_status coh_cb_append(coh_colbuild *dst, coh_colbuild *src);
 
-/* Turn the builder into a column called `name` (the builder is left empty).
+/* Turn the builder into a column called `name` (the builder is left empty;
+ * on failure it keeps its values and is still the caller's to free).
  * `declared` is the type the user asked for, or -1 to infer:
  *   TEXT   -> CATEGORICAL if at most `max_levels` levels and not (nearly) all
  *             distinct, else STRING;

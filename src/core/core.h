@@ -2,7 +2,11 @@
 #ifndef COHORT_CORE_H
 #define COHORT_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "cohort/status.h"
 
 /* strdup in C11 terms; NULL in, NULL out; NULL when memory runs out. */
 char *coh_strdup(const char *s);
@@ -23,5 +27,18 @@ typedef void (*coh_par_fn)(void *ctx, size_t i);
 void coh_parallel_for(size_t n, int threads, coh_par_fn fn, void *ctx);
 /* Online processor cores, from 1 to 64. */
 int coh_online_cores(void);
+
+/* A map from strings (not copied) to indexes; see strmap.c. */
+typedef struct coh_strmap {
+    const char **key;
+    size_t *val;
+    size_t n_slot, n;
+} coh_strmap;
+void coh_strmap_init(coh_strmap *m);
+void coh_strmap_free(coh_strmap *m);
+/* Insert or replace. COH_ENOMEM when the table cannot grow. */
+coh_status coh_strmap_put(coh_strmap *m, const char *key, size_t val);
+/* Is `key` present?  Then *val (if not NULL) is its index. */
+bool coh_strmap_get(const coh_strmap *m, const char *key, size_t *val);
 
 #endif

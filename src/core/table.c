@@ -152,7 +152,16 @@ int32_t coh_column_find_level(const coh_column *c, const char *s)
 
 coh_table *coh_table_new(void)
 {
-    return calloc(1, sizeof(coh_table));
+    coh_table *t = calloc(1, sizeof(coh_table));
+    if (t == NULL)
+        return NULL;
+    t->by_name = malloc(sizeof *t->by_name);
+    if (t->by_name == NULL) {
+        free(t);
+        return NULL;
+    }
+    coh_strmap_init(t->by_name);
+    return t;
 }
 
 void coh_table_free(coh_table *t)
@@ -162,6 +171,9 @@ void coh_table_free(coh_table *t)
     for (size_t j = 0; j < t->n_cols; j++)
         coh_column_free(t->cols[j]);
     free(t->cols);
+    if (t->by_name != NULL)
+        coh_strmap_free(t->by_name);
+    free(t->by_name);
     free(t);
 }
 
@@ -175,7 +187,7 @@ coh_status coh_table_add_column(coh_table *t, coh_column *col, coh_error *err)
         return st;
     }
     if (coh_table_find(t, col->name) != NULL) {
-        coh_status st = coh_error_set(err, COH_EINVAL, "duplicate column name '%s'",
+        coh_status st = coh_error_set(err, COH_EPARSE, "duplicate column name '%s'",
                                       col->name);
         coh_column_free(col);
         return st;
@@ -190,6 +202,10 @@ coh_status coh_table_add_column(coh_table *t, coh_column *col, coh_error *err)
         t->cols = cols;
         t->cap_cols = cap;
     }
+    if (coh_strmap_put(t->by_name, col->name, t->n_cols) != COH_OK) {
+        coh_column_free(col);
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+    }
     if (t->n_cols == 0)
         t->n_rows = col->n;
     t->cols[t->n_cols++] = col;
@@ -198,10 +214,8 @@ coh_status coh_table_add_column(coh_table *t, coh_column *col, coh_error *err)
 
 coh_column *coh_table_find(const coh_table *t, const char *name)
 {
-    for (size_t j = 0; j < t->n_cols; j++)
-        if (strcmp(t->cols[j]->name, name) == 0)
-            return t->cols[j];
-    return NULL;
+    size_t j;
+    return coh_strmap_get(t->by_name, name, &j) ? t->cols[j] : NULL;
 }
 
 size_t coh_table_bytes(const coh_table *t)

@@ -174,7 +174,8 @@ static bool parse_number(const char *s, size_t len, bool decimal_comma, double *
     if (exact && mant <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
         double v = (double)mant;
         v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
-        *out = neg ? -v : v;
+        /* "-0" is the integer 0, as R reads it; "-0.0" stays a signed zero */
+        *out = neg && !(whole && mant == 0) ? -v : v;
         *integral = whole;
         return true;
     }
@@ -296,6 +297,22 @@ static bool parse_date(const char *s, size_t len, const char *fmt, double *out)
 /* The field is one of the missing-value tokens.  Called for every field,
  * so the token lengths are computed once (read_buffer) and long fields are
  * turned away by one comparison. */
+bool coh_date_format_valid(const char *fmt)
+{
+    bool y = false, m = false, d = false;
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%')
+            continue;
+        switch (*++f) {
+        case 'Y': case 'y': y = true; break;
+        case 'm': case 'b': m = true; break;
+        case 'd': d = true; break;
+        default: return false; /* '%' at the end, or an unknown conversion */
+        }
+    }
+    return y && m && d;
+}
+
 static inline bool is_na_token(const csv_ctx *ctx, const char *s, size_t len)
 {
     if (len == 0)
@@ -350,8 +367,24 @@ static coh_status located_error(const csv_ctx *ctx, coh_error *err, coh_status s
 
 /* ---- one field ----------------------------------------------------------- */
 
+static bool is_na_code(const col_spec *sp, double v)
+{
+    for (size_t k = 0; k < sp->n_na_codes; k++)
+        if (v == sp->na_codes[k])
+            return true;
+    return false;
+}
+
 static void field_text(chunk *ch, size_t j, const char *s, size_t len, size_t offset)
 {
+    const char *nul = memchr(s, '\0', len);
+    if (nul != NULL) {
+        /* text is handled as C strings downstream: a NUL would cut it */
+        chunk_fail(ch, COH_EENCODING, offset + (size_t)(nul - s),
+                   "column '%s': NUL byte in a field (is this a binary file, or "
+                   "UTF-16 text? convert it to UTF-8)", ch->ctx->spec[j].name);
+        return;
+    }
     size_t bad = coh_utf8_check(s, len);
     if (bad != len) {
         chunk_fail(ch, COH_EENCODING, offset + bad,
@@ -379,9 +412,14 @@ static inline void field(chunk *ch, size_t j, const char *s, size_t len, size_t 
     const csv_ctx *ctx = ch->ctx;
     const col_spec *sp = &ctx->spec[j];
     coh_colbuild *cb = &ch->cb[j];
+    double v;
+    bool integral;
     if (sp->skip)
         return;
-    if (is_na_token(ctx, s, len)) {
+    if (is_na_token(ctx, s, len) ||
+        (sp->n_na_codes > 0 && parse_number(s, len, ctx->decimal_comma, &v, &integral) &&
+         is_na_code(sp, v))) {
+        /* a numeric missing code counts in text columns too ("-99") */
         if (coh_cb_push_na(cb) != COH_OK)
             chunk_fail(ch, COH_ENOMEM, offset, "out of memory");
         return;
@@ -390,18 +428,21 @@ static inline void field(chunk *ch, size_t j, const char *s, size_t len, size_t 
         field_text(ch, j, s, len, offset);
         return;
     }
-    double v;
-    bool integral;
+    /* With a date format, all-digit dates (%Y%m%d) would also read as
+     * numbers: dates are tried first then, in a column not yet numeric. */
+    if (ctx->date_format != NULL && cb->kind != CB_NUMBER && sp->declared != COH_DOUBLE &&
+        sp->declared != COH_INTEGER && parse_date(s, len, ctx->date_format, &v)) {
+        if (coh_cb_push_value(cb, v, CB_DATE) != COH_OK)
+            chunk_fail(ch, COH_ENOMEM, offset, "out of memory");
+        return;
+    }
     if (sp->declared != COH_DATE && parse_number(s, len, ctx->decimal_comma, &v, &integral)) {
-        for (size_t k = 0; k < sp->n_na_codes; k++)
-            if (v == sp->na_codes[k]) {
-                if (coh_cb_push_na(cb) != COH_OK)
-                    chunk_fail(ch, COH_ENOMEM, offset, "out of memory");
+        if (sp->declared == COH_INTEGER) {
+            if (!(v == floor(v) && fabs(v) < 9007199254740992.0)) {
+                expect_fail(ch, j, "an integer", s, len, offset);
                 return;
             }
-        if (sp->declared == COH_INTEGER && !(v == floor(v) && fabs(v) < 9007199254740992.0)) {
-            expect_fail(ch, j, "an integer", s, len, offset);
-            return;
+            integral = true; /* "1.0" and "1e3" are whole numbers too */
         }
         if (cb->kind == CB_DATE)
             ch->mixed[j] = true;
@@ -504,10 +545,8 @@ static void parse_chunk(chunk *ch)
             size_t fstart = p;
             const char *s;
             size_t len;
-            if (p < end && d[p] == ' ' && delim != ' ') {
-                while (p < end && (d[p] == ' ' || (d[p] == '\t' && delim != '\t')))
-                    p++;
-            }
+            while (p < end && (d[p] == ' ' || (d[p] == '\t' && delim != '\t')))
+                p++;
             if (p < end && d[p] == '"') {
                 size_t open = p++;
                 size_t seg = p, out = 0;
@@ -815,10 +854,16 @@ static coh_status chunk_init(chunk *ch, const csv_ctx *ctx, size_t begin, size_t
         return COH_ENOMEM;
     /* Estimate the chunk's rows from its first record's length, with room
      * to spare: an overestimate costs only address space. */
-    const char *nl = memchr(ctx->data + begin, '\n', end - begin);
-    size_t first = nl ? (size_t)(nl - (ctx->data + begin)) + 1 : end - begin;
+    size_t b = begin;
+    while (b < end && (ctx->data[b] == '\n' || ctx->data[b] == '\r'))
+        b++; /* blank lines say nothing about row length */
+    const char *nl = b < end ? memchr(ctx->data + b, '\n', end - b) : NULL;
+    size_t first = nl ? (size_t)(nl - (ctx->data + b)) + 1 : end - b;
     size_t rows = first ? (end - begin) / first : 0;
-    rows += rows / 2 + 1024;
+    rows += rows / 2 + 16;
+    /* a record has at least one byte per field (delimiters, line end) */
+    size_t most = (end - begin) / (ctx->ncols ? ctx->ncols : 1) + 1;
+    rows = rows < most ? rows : most;
     for (size_t j = 0; j < ctx->ncols; j++) {
         coh_cb_init(&ch->cb[j]);
         coh_cb_reserve(&ch->cb[j], rows);
@@ -899,7 +944,11 @@ static coh_status parse_all(const csv_ctx *ctx, size_t start, int threads, chunk
                 parse_chunk(&ch[k]); /* no thread to be had: do it here */
         }
         for (size_t k = 0; k < n; k++)
-            if (ch[k].st != COH_OK) {
+            if (ch[k].st == COH_ENOMEM) {
+                st = coh_error_set(err, COH_ENOMEM, "%s: out of memory while reading",
+                                   ctx->name);
+                break;
+            } else if (ch[k].st != COH_OK) {
                 st = located_error(ctx, err, ch[k].st, ch[k].err_offset, ch[k].err_msg);
                 break;
             }
@@ -939,51 +988,91 @@ static coh_status parse_all(const csv_ctx *ctx, size_t start, int threads, chunk
 static const char *const default_na[] = {"", "NA", "."};
 
 /* Set up the column specs from the header names and the options. */
-static coh_status make_specs(csv_ctx *ctx, names *nm, const coh_read_options *o,
-                             coh_error *err)
+static coh_status make_specs(csv_ctx *ctx, names *nm, size_t header_at,
+                             const coh_read_options *o, coh_error *err)
 {
-    ctx->spec = calloc(nm->n, sizeof *ctx->spec);
+    coh_status st = COH_OK;
+    coh_strmap by_name;
+    coh_strmap_init(&by_name);
+    ctx->spec = calloc(nm->n ? nm->n : 1, sizeof *ctx->spec);
     if (ctx->spec == NULL)
         return coh_error_set(err, COH_ENOMEM, "out of memory");
     ctx->ncols = nm->n;
-    for (size_t j = 0; j < nm->n; j++) {
+    for (size_t j = 0; j < nm->n && st == COH_OK; j++) {
         col_spec *sp = &ctx->spec[j];
         sp->name = nm->v[j];
         sp->declared = -1;
-        for (size_t i = 0; i < j; i++)
-            if (strcmp(nm->v[i], nm->v[j]) == 0)
-                return coh_error_set(err, COH_EPARSE,
-                                     "%s:1: duplicate column name '%s' (columns %zu and %zu)",
-                                     ctx->name, nm->v[j], i + 1, j + 1);
+        size_t i;
+        if (coh_strmap_get(&by_name, nm->v[j], &i)) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "duplicate column name '%.200s' (columns %zu and %zu)",
+                     nm->v[j], i + 1, j + 1);
+            st = located_error(ctx, err, COH_EPARSE, header_at, msg);
+        } else if (coh_strmap_put(&by_name, nm->v[j], j) != COH_OK) {
+            st = coh_error_set(err, COH_ENOMEM, "out of memory");
+        }
     }
-    for (size_t k = 0; k < o->n_col_types; k++) {
-        size_t j = 0;
-        while (j < nm->n && strcmp(nm->v[j], o->col_types[k].column) != 0)
-            j++;
-        if (j == nm->n)
-            return coh_error_set(err, COH_ENOTFOUND, "%s: no column '%s' (to declare its type)",
-                                 ctx->name, o->col_types[k].column);
+    for (size_t k = 0; k < o->n_col_types && st == COH_OK; k++) {
+        size_t j;
+        if (!coh_strmap_get(&by_name, o->col_types[k].column, &j)) {
+            st = coh_error_set(err, COH_ENOTFOUND, "%s: no column '%s' (to declare its type)",
+                               ctx->name, o->col_types[k].column);
+            break;
+        }
         ctx->spec[j].declared = (int)o->col_types[k].type;
         ctx->spec[j].text = o->col_types[k].type == COH_CATEGORICAL ||
                             o->col_types[k].type == COH_STRING;
     }
-    for (size_t k = 0; k < o->n_na_codes; k++) {
-        size_t j = 0;
-        while (j < nm->n && strcmp(nm->v[j], o->na_codes[k].column) != 0)
-            j++;
-        if (j == nm->n)
-            return coh_error_set(err, COH_ENOTFOUND,
-                                 "%s: no column '%s' (for a missing-value code)", ctx->name,
-                                 o->na_codes[k].column);
+    for (size_t k = 0; k < o->n_na_codes && st == COH_OK; k++) {
+        size_t j;
+        if (!coh_strmap_get(&by_name, o->na_codes[k].column, &j)) {
+            st = coh_error_set(err, COH_ENOTFOUND,
+                               "%s: no column '%s' (for a missing-value code)", ctx->name,
+                               o->na_codes[k].column);
+            break;
+        }
         col_spec *sp = &ctx->spec[j];
         double *v = realloc(sp->na_store, (sp->n_na_codes + 1) * sizeof *v);
-        if (v == NULL)
-            return coh_error_set(err, COH_ENOMEM, "out of memory");
+        if (v == NULL) {
+            st = coh_error_set(err, COH_ENOMEM, "out of memory");
+            break;
+        }
         v[sp->n_na_codes++] = o->na_codes[k].value;
         sp->na_store = v;
         sp->na_codes = v;
     }
-    return COH_OK;
+    coh_strmap_free(&by_name);
+    return st;
+}
+
+/* Name the unnamed columns V<j>, as R does, adding ".1", ".2", ... where
+ * that name is taken, so that a header "V2," stays readable. */
+static coh_status name_unnamed(names *nm)
+{
+    coh_strmap taken;
+    coh_strmap_init(&taken);
+    coh_status st = COH_OK;
+    for (size_t j = 0; j < nm->n && st == COH_OK; j++)
+        if (nm->v[j][0] != '\0')
+            st = coh_strmap_put(&taken, nm->v[j], j);
+    for (size_t j = 0; j < nm->n && st == COH_OK; j++) {
+        if (nm->v[j][0] != '\0')
+            continue;
+        char buf[64];
+        snprintf(buf, sizeof buf, "V%zu", j + 1);
+        for (unsigned k = 1; coh_strmap_get(&taken, buf, NULL); k++)
+            snprintf(buf, sizeof buf, "V%zu.%u", j + 1, k);
+        char *name = coh_strdup(buf);
+        if (name == NULL) {
+            st = COH_ENOMEM;
+            break;
+        }
+        free(nm->v[j]);
+        nm->v[j] = name;
+        st = coh_strmap_put(&taken, name, j);
+    }
+    coh_strmap_free(&taken);
+    return st;
 }
 
 static void free_specs(csv_ctx *ctx)
@@ -1009,12 +1098,19 @@ static coh_status read_buffer(csv_ctx *ctx, const coh_read_options *o, coh_table
         ctx->data += 3;
         ctx->len -= 3;
     }
-    size_t first = 0;
-    while (first < ctx->len && (ctx->data[first] == '\n' || ctx->data[first] == '\r' ||
-                                ctx->data[first] == ' ' || ctx->data[first] == '\t'))
+    size_t first = 0; /* the first line that is not blank */
+    while (first < ctx->len && (ctx->data[first] == '\n' || ctx->data[first] == '\r'))
         first++;
-    if (first == ctx->len)
+    size_t visible = first;
+    while (visible < ctx->len && (ctx->data[visible] == '\n' || ctx->data[visible] == '\r' ||
+                                  ctx->data[visible] == ' ' || ctx->data[visible] == '\t'))
+        visible++;
+    if (visible == ctx->len)
         return coh_error_set(err, COH_EEMPTY, "%s: file is empty", ctx->name);
+    if (o->date_format != NULL && !coh_date_format_valid(o->date_format))
+        return coh_error_set(err, COH_EINVAL,
+                             "invalid date format '%s': use %%Y (or %%y), %%m, %%d or %%b and "
+                             "literal characters, e.g. %%d/%%m/%%Y", o->date_format);
     if (o->decimal_comma && o->delimiter == ',')
         return coh_error_set(err, COH_EINVAL,
                              "%s: a decimal comma needs ';' or tab as the delimiter", ctx->name);
@@ -1055,17 +1151,11 @@ static coh_status read_buffer(csv_ctx *ctx, const coh_read_options *o, coh_table
         }
         start = first;
     }
-    for (size_t j = 0; j < nm.n; j++)
-        if (nm.v[j][0] == '\0') { /* unnamed column: R's V<j> */
-            char buf[32];
-            snprintf(buf, sizeof buf, "V%zu", j + 1);
-            free(nm.v[j]);
-            if ((nm.v[j] = coh_strdup(buf)) == NULL) {
-                st = coh_error_set(err, COH_ENOMEM, "out of memory");
-                goto done;
-            }
-        }
-    if ((st = make_specs(ctx, &nm, o, err)) != COH_OK)
+    if (name_unnamed(&nm) != COH_OK) {
+        st = coh_error_set(err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = make_specs(ctx, &nm, first, o, err)) != COH_OK)
         goto done;
 
     mixed = calloc(ctx->ncols, sizeof *mixed);

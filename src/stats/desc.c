@@ -1,7 +1,7 @@
 /* desc.c - column summaries: n, missing, min, median, max, level counts.
  *
  * Median: R's quantile type 7 (Hyndman & Fan 1996, definition 7) at p:
- *   h = (n - 1) p,  Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])
+ *   h = (n - 1) p,  f = h - floor h,  Q = (1 - f) x[floor h] + f x[floor h + 1]
  * on the sorted non-missing values (0-based), found by selection
  * (Hoare's quickselect, expected O(n)) rather than a full sort.  See
  * docs/methods.md, section 1.
@@ -68,7 +68,12 @@ double coh_quantile7_inplace(double *x, size_t n, double p)
         for (size_t i = lo + 2; i < n; i++)
             if (x[i] < next)
                 next = x[i];
-        q += (h - (double)lo) * (next - q);
+        /* R's form (quantile.default): interpolate only between different
+         * values, as (1 - f) q + f next, which cannot overflow where
+         * q + f (next - q) can (next - q may exceed DBL_MAX) */
+        double f = h - (double)lo;
+        if (next != q)
+            q = (1 - f) * q + f * next;
     }
     return q;
 }

@@ -57,6 +57,13 @@ static void test_builder_kinds(void)
     check(c->code != NULL && c->code[1] == -1, "codes all missing");
     coh_column_free(c);
 
+    /* a date beyond the year 9999 (a corrupt SPSS or Stata value) */
+    coh_cb_init(&cb);
+    coh_cb_push_value(&cb, 1e300, CB_DATE);
+    check_int(coh_cb_finish(&cb, "d", -1, 50, &c, &e), COH_ETYPE, "date out of range refused");
+    check_contains(e.msg, "outside the years 0 to 9999", "range message");
+    coh_cb_free(&cb); /* on failure the builder is still the caller's */
+
     /* declared integer with a fraction */
     coh_cb_init(&cb);
     coh_cb_push_value(&cb, 1.5, CB_NUMBER);
@@ -138,7 +145,7 @@ static void test_table(void)
     check_int(t->n_rows, 3, "rows");
     check_int(coh_table_add_column(t, coh_column_new("y", COH_DOUBLE, 2), &e), COH_EINVAL,
               "length mismatch");
-    check_int(coh_table_add_column(t, coh_column_new("x", COH_STRING, 3), &e), COH_EINVAL,
+    check_int(coh_table_add_column(t, coh_column_new("x", COH_STRING, 3), &e), COH_EPARSE,
               "duplicate");
     check_contains(e.msg, "duplicate column name 'x'", "duplicate message");
     check(coh_table_find(t, "x") == c, "find");
@@ -171,6 +178,10 @@ static void test_text_of_values(void)
     check_str(buf, "0.1", "0.1 shortest");
     coh_format_num(1.0 / 3.0, buf, sizeof buf);
     check(strtod(buf, NULL) == 1.0 / 3.0, "1/3 round-trips");
+    coh_format_num(4.9406564584124654e-324, buf, sizeof buf);
+    check_str(buf, "5e-324", "shortest subnormal");
+    coh_format_date(1e300, buf, sizeof buf);
+    check_str(buf, "NA", "out-of-range date text");
     coh_format_num(NAN, buf, sizeof buf);
     check_str(buf, "NA", "NaN");
     coh_format_date(0, buf, sizeof buf);

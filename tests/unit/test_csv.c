@@ -438,6 +438,125 @@ static void test_threads(void)
     free(csv);
 }
 
+/* Defects found in review, one check each (see tests/regress/README.md). */
+static void test_review_fixes(void)
+{
+    coh_error e;
+    /* equal numeric levels spelled differently: order independent of rows */
+    coh_table *a = read_str("g\n1\n1.0\nx\nx\n1\n", NULL, &e);
+    coh_table *b = read_str("g\n1.0\n1\nx\nx\n1\n", NULL, &e);
+    check(a && b, "read both orders");
+    if (a && b) {
+        coh_column *ga = coh_table_find(a, "g"), *gb = coh_table_find(b, "g");
+        check_int(ga->n_levels, 3, "three levels");
+        for (size_t k = 0; k < ga->n_levels && k < gb->n_levels; k++)
+            check_str(ga->levels[k], gb->levels[k], "same level order");
+        check_str(ga->levels[0], "1", "1 before 1.0 (bytes break the tie)");
+    }
+    coh_table_free(a);
+    coh_table_free(b);
+    a = read_str("g\n0x10\n9\n9\n", NULL, &e);
+    if (a) {
+        check_str(coh_table_find(a, "g")->levels[0], "9", "hex is text, after numbers");
+        coh_table_free(a);
+    }
+
+    /* a numeric missing code in a text column */
+    coh_read_options o;
+    coh_read_options_init(&o);
+    coh_na_code code[] = {{"stage", -99}};
+    o.na_codes = code;
+    o.n_na_codes = 1;
+    a = read_str("stage\n-99\nII\nII\n-99.0\nI\n", &o, &e);
+    check(a != NULL, "read");
+    if (a) {
+        coh_column *st = coh_table_find(a, "stage");
+        check_int(st->n_missing, 2, "-99 and -99.0 missing in a text column");
+        check_int(coh_column_find_level(st, "-99"), -1, "-99 is no level");
+        coh_table_free(a);
+    }
+
+    /* NUL inside a field */
+    const char nul[] = "b\nx\0y\nx\n";
+    a = NULL;
+    coh_read_csv_mem(nul, sizeof nul - 1, "t.csv", NULL, &a, &e);
+    check(a == NULL && e.status == COH_EENCODING, "NUL byte refused");
+    check_contains(e.msg, "t.csv:2:2: column 'b': NUL byte", "NUL located");
+
+    /* --no-header and a first field that is empty */
+    coh_read_options_init(&o);
+    o.no_header = true;
+    a = read_str("\t1\t2\n\t3\t4\n", &o, &e);
+    check(a && a->n_cols == 3 && a->n_rows == 2, "leading empty field with no header");
+    coh_table_free(a);
+
+    /* a blank line after the header */
+    a = read_str("a,b\n\n1,2\n3,4\n", NULL, &e);
+    check(a && a->n_rows == 2, "blank line after header");
+    coh_table_free(a);
+
+    /* declared integer: 1.0 and 1e3 are whole numbers */
+    coh_read_options_init(&o);
+    coh_col_type it[] = {{"a", COH_INTEGER}};
+    o.col_types = it;
+    o.n_col_types = 1;
+    a = read_str("a\n1\n1.0\n1e3\n", &o, &e);
+    check(a && coh_table_find(a, "a")->type == COH_INTEGER, "1.0 and 1e3 as integers");
+    coh_table_free(a);
+
+    /* date formats: validated, and all-digit dates are dates */
+    coh_read_options_init(&o);
+    o.date_format = "%Q";
+    a = read_str("d\n1\n", &o, &e);
+    check(a == NULL && e.status == COH_EINVAL, "unknown conversion refused");
+    o.date_format = "%Y-%m";
+    a = read_str("d\n1\n", &o, &e);
+    check(a == NULL && e.status == COH_EINVAL, "format without a day refused");
+    check(!coh_date_format_valid("%Y-%m-%d%") && coh_date_format_valid("%d.%m.%y"),
+          "trailing % refused, %d.%m.%y accepted");
+    o.date_format = "%Y%m%d";
+    a = read_str("d\n20200101\n20200315\n", &o, &e);
+    check(a && coh_table_find(a, "d")->type == COH_DATE, "%Y%m%d dates are dates");
+    coh_table_free(a);
+
+    /* a generated name that is taken */
+    a = read_str("V2,\n1,2\n", NULL, &e);
+    check(a && coh_table_find(a, "V2") && coh_table_find(a, "V2.1"), "V2 and V2.1");
+    coh_table_free(a);
+
+    /* leading tabs trimmed like spaces */
+    a = read_str("a,b\n\t1 ,2\n", NULL, &e);
+    check(a && coh_table_find(a, "a")->type == COH_INTEGER, "tab-led number is a number");
+    coh_table_free(a);
+
+    /* the duplicate-name error names the header's own line */
+    a = read_str("\n\na,a\n1,2\n", NULL, &e);
+    check_contains(e.msg, "t.csv:3:1: duplicate column name 'a'", "header on line 3");
+
+    /* -0 is the integer 0 */
+    a = read_str("z\n-0\n1\n", NULL, &e);
+    check(a && !signbit(coh_table_find(a, "z")->num[0]), "-0 read as 0");
+    coh_table_free(a);
+
+    /* many columns */
+    size_t ncol = 20000;
+    char *wide = malloc(ncol * 16 + 16);
+    size_t off = 0;
+    for (size_t j = 0; j < ncol; j++)
+        off += (size_t)sprintf(wide + off, "%sc%zu", j ? "," : "", j);
+    wide[off++] = '\n';
+    for (size_t j = 0; j < ncol; j++)
+        off += (size_t)sprintf(wide + off, "%s%s", j ? "," : "", j % 2 ? "x" : "1");
+    wide[off++] = '\n';
+    wide[off] = '\0';
+    a = read_str(wide, NULL, &e);
+    free(wide);
+    check(a && a->n_cols == ncol, "20000 columns");
+    if (a)
+        check(coh_table_find(a, "c19999") != NULL, "last column found");
+    coh_table_free(a);
+}
+
 int main(void)
 {
     RUN(test_basic_types);
@@ -452,5 +571,6 @@ int main(void)
     RUN(test_header_edge);
     RUN(test_numbers);
     RUN(test_threads);
+    RUN(test_review_fixes);
     return check_report("test_csv");
 }

@@ -12,12 +12,16 @@ static int cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* R: quantile(x, p, type = 7) from the sorted values. */
+/* R: quantile(x, p, type = 7) from the sorted values, in R's arithmetic
+ * ((1 - f) x[lo] + f x[hi], only where they differ). */
 static double q7_sorted(const double *s, size_t n, double p)
 {
     double h = (double)(n - 1) * p;
     size_t lo = (size_t)floor(h);
-    return lo + 1 < n ? s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]) : s[lo];
+    double f = h - (double)lo;
+    if (lo + 1 < n && f > 0 && s[lo + 1] != s[lo])
+        return (1 - f) * s[lo] + f * s[lo + 1];
+    return s[lo];
 }
 
 static void test_quantile(void)
@@ -28,6 +32,9 @@ static void test_quantile(void)
     check_rel(coh_quantile7_inplace(y, 4, 0.5), 2.5, 0, "even median");
     double z[] = {5};
     check_rel(coh_quantile7_inplace(z, 1, 0.5), 5, 0, "one value");
+    /* R: median(c(-1.7976931348623157e308, 1.7976931348623157e308)) is 0 */
+    double big[] = {1.7976931348623157e308, -1.7976931348623157e308};
+    check_rel(coh_quantile7_inplace(big, 2, 0.5), 0, 0, "no overflow near DBL_MAX");
     check(isnan(coh_quantile7_inplace(z, 0, 0.5)), "no values: NaN");
     /* R: quantile(c(1,2,3,4,10), c(.25,.75)) = 2, 4 */
     double w[] = {10, 4, 3, 2, 1};
