@@ -557,6 +557,34 @@ static void test_review_fixes(void)
     coh_table_free(a);
 }
 
+/* The one-pass number path and the general path agree. */
+static void test_fast_numbers(void)
+{
+    coh_error e;
+    coh_table *t = read_str("x,y\n1,a\n2,b\n 3 ,c\n4 ,d\n.5,e\n1e2,f\n-7,g\nNA,h\n"
+                            "\"8\",i\n+9,j\n1e,k\n", NULL, &e);
+    check(t != NULL, "read");
+    if (t) {
+        coh_column *x = coh_table_find(t, "x");
+        check_int(x->type, COH_STRING, "'1e' makes the column text");
+        check_str(level_of(x, 2), "3", "trimmed spelling");
+        check_str(level_of(x, 5), "1e2", "exponent spelling kept");
+        check_str(level_of(x, 10), "1e", "1e");
+        coh_table_free(t);
+    }
+    t = read_str("x\n1\n2\n 3 \n4 \n.5\n1e2\n-7\nNA\n\"8\"\n+9\n2.50\n", NULL, &e);
+    check(t != NULL, "read numbers");
+    if (t) {
+        coh_column *x = coh_table_find(t, "x");
+        double want[] = {1, 2, 3, 4, 0.5, 100, -7, NAN, 8, 9, 2.5};
+        check_int(x->type, COH_DOUBLE, "double");
+        for (size_t i = 0; i < 11; i++)
+            check_rel(x->num[i], want[i], 0, "value");
+        check_int(x->n_missing, 1, "NA");
+        coh_table_free(t);
+    }
+}
+
 int main(void)
 {
     RUN(test_basic_types);
@@ -572,5 +600,6 @@ int main(void)
     RUN(test_numbers);
     RUN(test_threads);
     RUN(test_review_fixes);
+    RUN(test_fast_numbers);
     return check_report("test_csv");
 }
