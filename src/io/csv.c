@@ -617,7 +617,7 @@ static void parse_chunk(chunk *ch)
                 /* Fast path: a column already numeric, read in one pass
                  * (no separate scan for the field's end).  Anything the
                  * path does not cover goes through field() below. */
-                if (fast[j] && ch->cb[j].kind == CB_NUMBER &&
+                if (p < end && fast[j] && ch->cb[j].kind == CB_NUMBER &&
                     !ctx->na_first[(unsigned char)d[p]]) {
                     double v;
                     bool integral;

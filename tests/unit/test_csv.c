@@ -585,6 +585,31 @@ static void test_fast_numbers(void)
     }
 }
 
+/* Inputs the fuzzer found (tests/regress/README.md), read from buffers of
+ * exactly their size so that ASan sees any read past the end. */
+static void test_fuzz_finds(void)
+{
+    static const struct {
+        const char *data;
+        size_t len;
+        const char *what;
+    } finds[] = {
+        /* 2026-11-27: a numeric column whose last field is blanks at the
+         * end of input read one byte past it (the one-pass number path) */
+        {"  \n\n 1\n \n \n ", 12, "trailing blanks after a numeric column"},
+    };
+    for (size_t i = 0; i < sizeof finds / sizeof finds[0]; i++) {
+        char *buf = malloc(finds[i].len);
+        memcpy(buf, finds[i].data, finds[i].len);
+        coh_table *t = NULL;
+        coh_error e;
+        coh_status st = coh_read_csv_mem(buf, finds[i].len, "fuzz", NULL, &t, &e);
+        check(st == COH_OK || t == NULL, finds[i].what);
+        coh_table_free(t);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     RUN(test_basic_types);
@@ -601,5 +626,6 @@ int main(void)
     RUN(test_threads);
     RUN(test_review_fixes);
     RUN(test_fast_numbers);
+    RUN(test_fuzz_finds);
     return check_report("test_csv");
 }
