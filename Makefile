@@ -41,6 +41,8 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all lib cli tests test test-plain test-asan demo bench fuzz deps deps-r check-r clean
+# keep object files of test programs (they are intermediate in a chain rule)
+.SECONDARY:
 
 all: cli
 
