@@ -467,16 +467,15 @@ coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
         max_levels = 50;
     bool want_text = declared == COH_CATEGORICAL || declared == COH_STRING;
     if (want_text && cb->kind != CB_TEXT && (st = coh_cb_to_text(cb)) != COH_OK)
-        return coh_error_set(err, st, "column '%s': out of memory", name);
+        return coh_error_set(err, st, "out of memory");
     if (cb->kind == CB_TEXT && declared >= 0 && !want_text)
-        return coh_error_set(err, COH_ETYPE, "column '%s' is declared %s but holds text",
-                             name, coh_type_name((coh_type)declared));
+        return coh_error_set(err, COH_ETYPE, "declared %s but holds text",
+                             coh_type_name((coh_type)declared));
     if (cb->kind == CB_NUMBER && declared == COH_DATE)
-        return coh_error_set(err, COH_ETYPE, "column '%s' is declared date but holds numbers",
-                             name);
+        return coh_error_set(err, COH_ETYPE, "declared date but holds numbers");
     if (cb->kind == CB_DATE && (declared == COH_DOUBLE || declared == COH_INTEGER))
-        return coh_error_set(err, COH_ETYPE, "column '%s' is declared %s but holds dates",
-                             name, coh_type_name((coh_type)declared));
+        return coh_error_set(err, COH_ETYPE, "declared %s but holds dates",
+                             coh_type_name((coh_type)declared));
 
     coh_column *col = calloc(1, sizeof *col);
     if (col == NULL || (col->name = coh_strdup(name)) == NULL) {
@@ -521,8 +520,8 @@ coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
                     (cb->num[i] < COH_DATE_MIN || cb->num[i] > COH_DATE_MAX)) {
                     coh_column_free(col);
                     return coh_error_set(err, COH_ETYPE,
-                                         "column '%s': row %zu holds a date outside the years "
-                                         "0 to 9999", name, i + 1);
+                                         "row %zu holds a date outside the years 0 to 9999",
+                                         i + 1);
                 }
         }
         if (cb->kind == CB_DATE)
@@ -535,8 +534,7 @@ coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
             col->type = cb->kind == CB_NUMBER && cb->all_integer ? COH_INTEGER : COH_DOUBLE;
         if (col->type == COH_INTEGER && !cb->all_integer) {
             coh_column_free(col);
-            return coh_error_set(err, COH_ETYPE,
-                                 "column '%s' is declared integer but holds fractions", name);
+            return coh_error_set(err, COH_ETYPE, "declared integer but holds fractions");
         }
         double *num = realloc(cb->num, cap * sizeof *num);
         col->num = num ? num : cb->num;

@@ -119,7 +119,8 @@ coh_status coh_cb_append(coh_colbuild *dst, coh_colbuild *src);
  *   UNKNOWN (all missing) -> DOUBLE.
  * A declared CATEGORICAL/STRING turns numbers into levels; a declared
  * numeric type on text is COH_ETYPE (readers check that per value first, so
- * that they can say where). */
+ * that they can say where).  Messages do not name the column: the reader
+ * prefixes them with the file and the column or variable. */
 coh_status coh_cb_finish(coh_colbuild *cb, const char *name, int declared,
                          size_t max_levels, coh_column **out, coh_error *err);
 

@@ -1263,7 +1263,7 @@ static coh_status read_buffer(csv_ctx *ctx, const coh_read_options *o, coh_table
          * the file has no data rows: all builders agree on all.rows */
         if ((st = coh_cb_finish(&all.cb[j], ctx->spec[j].name, ctx->spec[j].declared,
                                 max_levels, &col, &e2)) != COH_OK) {
-            coh_error_set(err, st, "%s: %s", ctx->name, e2.msg);
+            coh_error_set(err, st, "%s: column '%s': %s", ctx->name, ctx->spec[j].name, e2.msg);
             goto done;
         }
         if ((st = coh_table_add_column(t, col, err)) != COH_OK)

@@ -774,20 +774,6 @@ done:
     return st;
 }
 
-/* Turn a builder message "column 'x' is declared ..." into "declared ...",
- * so that ours can say "path: variable 'x': declared ...". */
-static const char *strip_column_prefix(const char *msg, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(msg, "column '", 8) == 0 && strncmp(msg + 8, name, n) == 0 &&
-        strncmp(msg + 8 + n, "' ", 2) == 0) {
-        msg += 8 + n + 2;
-        if (strncmp(msg, "is ", 3) == 0)
-            msg += 3;
-    }
-    return msg;
-}
-
 /* Finish variable `var` into a column (*out) as described at the top. */
 static coh_status build_column(rs_ctx *ctx, rs_var *var, coh_column **out)
 {
@@ -824,7 +810,7 @@ static coh_status build_column(rs_ctx *ctx, rs_var *var, coh_column **out)
     int finish_as = use_labels && declared < 0 ? (int)COH_CATEGORICAL : declared;
     if ((st = coh_cb_finish(&var->cb, var->name, finish_as, max_levels, out, &sub)) != COH_OK)
         return coh_error_set(ctx->err, st, "%s: variable '%s': %s", ctx->path, var->name,
-                             strip_column_prefix(sub.msg, var->name));
+                             sub.msg);
     if (use_labels && (st = attach_labels(*out, var, set, (coh_type)finish_as)) != COH_OK) {
         coh_column_free(*out);
         *out = NULL;

@@ -554,19 +554,6 @@ static coh_status setup_columns(sq_ctx *ctx)
     return COH_OK;
 }
 
-/* Turn a builder message "column 'x' is declared ..." into "declared ...". */
-static const char *strip_column_prefix(const char *msg, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(msg, "column '", 8) == 0 && strncmp(msg + 8, name, n) == 0 &&
-        strncmp(msg + 8 + n, "' ", 2) == 0) {
-        msg += 8 + n + 2;
-        if (strncmp(msg, "is ", 3) == 0)
-            msg += 3;
-    }
-    return msg;
-}
-
 static coh_status build_table(sq_ctx *ctx, coh_table **out)
 {
     coh_status st;
@@ -585,7 +572,7 @@ static coh_status build_table(sq_ctx *ctx, coh_table **out)
         if ((st = coh_cb_finish(&col->cb, col->name, declared, max_levels, &c, &sub)) != COH_OK) {
             coh_table_free(t);
             return coh_error_set(ctx->err, st, "%s: column '%s': %s", ctx->path, col->name,
-                                 strip_column_prefix(sub.msg, col->name));
+                                 sub.msg);
         }
         if ((st = coh_table_add_column(t, c, &sub)) != COH_OK) {
             coh_table_free(t);
