@@ -6,7 +6,13 @@
  *   status.h   the one status enum (coh_status) and the error record
  *   table.h    the columnar data table
  *   io.h       readers: CSV/TSV, SPSS/Stata/SAS (ReadStat), SQLite
+ *   filter.h   keeping rows that satisfy an SQL expression
  *   desc.h     column summaries
+ *   dist.h     probability distributions (GSL)
+ *   survdata.h survival columns checked and sorted for the kernels
+ *   km.h       Kaplan-Meier, quantiles, survival at times, RMST
+ *   survdiff.h log-rank and weighted tests, pairwise adjustment
+ *   format.h   numbers as journals print them
  *   json.h     the JSON writer used for machine-readable output
  *
  * Status codes (status.h): COH_OK is 0; every fallible function returns a
@@ -30,7 +36,13 @@
 #include "cohort/table.h"
 #include "cohort/io.h"
 #include "cohort/desc.h"
+#include "cohort/dist.h"
+#include "cohort/filter.h"
+#include "cohort/format.h"
 #include "cohort/json.h"
+#include "cohort/km.h"
+#include "cohort/survdata.h"
+#include "cohort/survdiff.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *coh_version(void);

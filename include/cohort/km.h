@@ -72,6 +72,12 @@ typedef struct coh_km_quantile {
  * and the interval from where the pointwise band crosses 1 - p
  * (Brookmeyer and Crowley 1982). */
 coh_status coh_km_quantile_r(const coh_km *km, double p, coh_km_quantile *out);
+/* The median as R's print.survfit shows it (survmean's rule).  It differs
+ * from quantile() in two cases: a curve ending on a flat stretch at exactly
+ * 0.5 (print: the stretch's start; quantile(): its midpoint with the last
+ * time), and a band that rises again after crossing 0.5 (print: the first
+ * crossing; quantile(): R's approx sorts the band values first). */
+coh_status coh_km_median_r(const coh_km *km, coh_km_quantile *out);
 /* SPSS's median and its symmetric interval (docs/methods.md, section 5):
  * the first time S(t) <= 0.5, std_err from Greenwood at the median, and
  * estimate +- z std_err. */
@@ -94,9 +100,9 @@ coh_status coh_km_at_times(const coh_km *km, const double *times, size_t k, coh_
 
 /* Restricted mean survival time: the area under S from 0 to tau, with its
  * standard error, as R's print(fit, rmean = tau). */
-typedef struct coh_km_rmst {
+typedef struct coh_rmst {
     double tau, estimate, std_err;
-} coh_km_rmst;
-coh_status coh_km_rmst(const coh_km *km, double tau, coh_km_rmst *out);
+} coh_rmst;
+coh_status coh_km_rmst(const coh_km *km, double tau, coh_rmst *out);
 
 #endif

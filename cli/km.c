@@ -1,0 +1,901 @@
+/* km.c - `cohort km DATA --time COL --event COL ...`: Kaplan-Meier curves,
+ * medians, survival at given times, restricted means, tests between
+ * groups and median follow-up. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cohort/filter.h"
+#include "cohort/format.h"
+#include "cohort/km.h"
+#include "cohort/survdata.h"
+#include "cohort/survdiff.h"
+
+enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV };
+enum median_ci { MEDIAN_R, MEDIAN_SPSS };
+
+typedef struct km_opts {
+    const char *time, *event, *group, *strata, *where, *unit;
+    const char **event_values, **censor_values;
+    size_t n_event_values, n_censor_values;
+    char *event_buf, *censor_buf;
+    double *at;
+    size_t n_at;
+    coh_conf_type conf_type;
+    double conf_level;
+    enum median_ci median_ci;
+    coh_test_spec test;
+    bool test_given;
+    coh_p_adjust pairwise;
+    bool pairwise_given;
+    double rmst_tau;
+    bool followup;
+    enum out_format format;
+} km_opts;
+
+/* One group's results. */
+typedef struct group_result {
+    const char *name;
+    coh_km *km;
+    coh_km_quantile median, q25, q75;
+    coh_km_at *at;
+    coh_rmst rmst;
+    coh_km *reverse;          /* follow-up: reverse Kaplan-Meier */
+    coh_km_quantile fu_median;
+    double alive_median, alive_q25, alive_q75;
+    size_t n_alive;
+} group_result;
+
+typedef struct pair_result {
+    size_t a, b;
+    double chisq, p, p_adj;
+    int df;
+} pair_result;
+
+/* Split "a,b,c" into a list (the buffer is kept in *buf). */
+static int split_list(const char *v, char **buf, const char ***list, size_t *n)
+{
+    free(*buf);
+    free(*list);
+    *buf = strdup(v);
+    size_t cnt = 1;
+    for (const char *p = v; *p; p++)
+        cnt += *p == ',';
+    *list = calloc(cnt, sizeof **list);
+    if (*buf == NULL || *list == NULL)
+        return -1;
+    *n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(*buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        (*list)[(*n)++] = tok;
+    return 0;
+}
+
+static int parse_number_list(cli_args *a, const char *opt, const char *v, double **out,
+                             size_t *n)
+{
+    free(*out);
+    size_t cnt = 1;
+    for (const char *p = v; *p; p++)
+        cnt += *p == ',';
+    *out = calloc(cnt, sizeof **out);
+    if (*out == NULL)
+        return cli_fail(COH_ENOMEM, NULL), -1;
+    *n = 0;
+    const char *p = v;
+    for (;;) {
+        char *end;
+        double x = strtod(p, &end);
+        if (end == p || (*end != ',' && *end != '\0') || !isfinite(x) || x < 0)
+            return cli_usage_error(a->cmd, "%s wants non-negative numbers separated by "
+                                           "commas, got '%s'", opt, v), -1;
+        (*out)[(*n)++] = x;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const char **path)
+{
+    cli_args a = {.argc = argc, .argv = argv, .i = 1, .cmd = "km"};
+    for (; a.i < argc; a.i++) {
+        const char *v = NULL;
+        int bad = 0, got;
+        if (cli_is_help(argv[a.i]))
+            return cli_help(&cli_km), 1;
+        if (cli_opt(&a, "--time", true, &v, &bad)) {
+            o->time = v;
+        } else if (cli_opt(&a, "--event", true, &v, &bad)) {
+            o->event = v;
+        } else if (cli_opt(&a, "--event-value", true, &v, &bad)) {
+            if (!bad && split_list(v, &o->event_buf, &o->event_values, &o->n_event_values))
+                return cli_fail(COH_ENOMEM, NULL);
+        } else if (cli_opt(&a, "--censor-value", true, &v, &bad)) {
+            if (!bad && split_list(v, &o->censor_buf, &o->censor_values, &o->n_censor_values))
+                return cli_fail(COH_ENOMEM, NULL);
+        } else if (cli_opt(&a, "--group", true, &v, &bad)) {
+            o->group = v;
+        } else if (cli_opt(&a, "--strata", true, &v, &bad)) {
+            o->strata = v;
+        } else if (cli_opt(&a, "--where", true, &v, &bad)) {
+            o->where = v;
+        } else if (cli_opt(&a, "--unit", true, &v, &bad)) {
+            o->unit = v;
+        } else if (cli_opt(&a, "--at", true, &v, &bad)) {
+            if (!bad && parse_number_list(&a, "--at", v, &o->at, &o->n_at) < 0)
+                return EXIT_USAGE;
+        } else if (cli_opt(&a, "--conf-type", true, &v, &bad)) {
+            if (!bad && coh_conf_type_parse(v, &o->conf_type) != COH_OK)
+                return cli_usage_error(a.cmd, "--conf-type wants log, log-log, plain, logit, "
+                                              "arcsin or none, got '%s'", v);
+        } else if (cli_opt(&a, "--conf-level", true, &v, &bad)) {
+            char *end;
+            if (!bad) {
+                o->conf_level = strtod(v, &end);
+                if (*end != '\0' || !(o->conf_level > 0 && o->conf_level < 1))
+                    return cli_usage_error(a.cmd, "--conf-level wants a number between 0 "
+                                                  "and 1, such as 0.95; got '%s'", v);
+            }
+        } else if (cli_opt(&a, "--median-ci", true, &v, &bad)) {
+            if (bad) {
+            } else if (strcmp(v, "brookmeyer-crowley") == 0 || strcmp(v, "r") == 0) {
+                o->median_ci = MEDIAN_R;
+            } else if (strcmp(v, "spss") == 0) {
+                o->median_ci = MEDIAN_SPSS;
+            } else {
+                return cli_usage_error(a.cmd, "--median-ci wants brookmeyer-crowley or spss, "
+                                              "got '%s'", v);
+            }
+        } else if (cli_opt(&a, "--test", true, &v, &bad)) {
+            if (!bad && coh_test_spec_parse(v, &o->test) != COH_OK)
+                return cli_usage_error(a.cmd, "--test wants logrank, peto, gehan, "
+                                              "tarone-ware or fh:RHO,GAMMA; got '%s'", v);
+            o->test_given = true;
+        } else if (cli_opt(&a, "--pairwise", true, &v, &bad)) {
+            if (!bad && coh_p_adjust_parse(v, &o->pairwise) != COH_OK)
+                return cli_usage_error(a.cmd, "--pairwise wants holm, bh or none; got '%s'", v);
+            o->pairwise_given = true;
+        } else if (cli_opt(&a, "--rmst", true, &v, &bad)) {
+            char *end;
+            if (!bad) {
+                o->rmst_tau = strtod(v, &end);
+                if (*end != '\0' || !(o->rmst_tau > 0) || !isfinite(o->rmst_tau))
+                    return cli_usage_error(a.cmd, "--rmst wants a positive time, got '%s'", v);
+            }
+        } else if (cli_opt(&a, "--followup", false, &v, &bad)) {
+            o->followup = true;
+        } else if (cli_opt(&a, "--format", true, &v, &bad)) {
+            if (bad) {
+            } else if (strcmp(v, "text") == 0) {
+                o->format = OUT_TEXT;
+            } else if (strcmp(v, "json") == 0) {
+                o->format = OUT_JSON;
+            } else if (strcmp(v, "csv") == 0) {
+                o->format = OUT_CSV;
+            } else {
+                return cli_usage_error(a.cmd, "--format wants text, json or csv, got '%s'", v);
+            }
+        } else if ((got = cli_data_opt(d, &a)) != 0) {
+            if (got < 0)
+                return EXIT_USAGE;
+        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+            return cli_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
+        } else if (*path == NULL) {
+            *path = argv[a.i];
+        } else {
+            return cli_usage_error(a.cmd, "one data file only ('%s' and '%s')", *path, argv[a.i]);
+        }
+        if (bad)
+            return bad;
+    }
+    if (*path == NULL)
+        return cli_usage_error(a.cmd, "no data file given");
+    if (o->time == NULL || o->event == NULL)
+        return cli_usage_error(a.cmd, "--time and --event are required");
+    return 0;
+}
+
+/* ---- output helpers -------------------------------------------------------- */
+
+static void num(double v, char *buf, size_t size)
+{
+    coh_format_human(v, 4, buf, size);
+}
+
+/* "57 months (95% CI 47-67)", "not reached", "57 months (95% CI 47-NR)". */
+static void median_text(const coh_km_quantile *q, const km_opts *o, char *buf, size_t size)
+{
+    char e[32], l[32], u[32];
+    if (isnan(q->estimate)) {
+        snprintf(buf, size, "not reached");
+        return;
+    }
+    num(q->estimate, e, sizeof e);
+    if (isnan(q->lower))
+        snprintf(l, sizeof l, "NR");
+    else
+        num(q->lower, l, sizeof l);
+    if (isnan(q->upper))
+        snprintf(u, sizeof u, "NR");
+    else
+        num(q->upper, u, sizeof u);
+    snprintf(buf, size, "%s%s%s (%g%% CI %s-%s)", e, o->unit ? " " : "", o->unit ? o->unit : "",
+             o->conf_level * 100, l, u);
+}
+
+static void json_quantile(coh_json *j, const coh_km_quantile *q, bool with_se)
+{
+    coh_json_object_begin(j);
+    coh_json_key(j, "estimate");
+    coh_json_number(j, q->estimate);
+    coh_json_key(j, "lower");
+    coh_json_number(j, q->lower);
+    coh_json_key(j, "upper");
+    coh_json_number(j, q->upper);
+    if (with_se) {
+        coh_json_key(j, "std_err");
+        coh_json_number(j, q->std_err);
+    }
+    coh_json_key(j, "reached");
+    coh_json_bool(j, !isnan(q->estimate));
+    coh_json_object_end(j);
+}
+
+static void json_test(coh_json *j, const coh_test_result *t, const coh_surv_data *d,
+                      const coh_test_spec *spec, bool stratified)
+{
+    char name[96];
+    coh_test_spec_name(spec, name, sizeof name);
+    coh_json_object_begin(j);
+    coh_json_key(j, "method");
+    coh_json_string(j, name);
+    coh_json_key(j, "stratified");
+    coh_json_bool(j, stratified);
+    coh_json_key(j, "chisq");
+    coh_json_number(j, t->chisq);
+    coh_json_key(j, "df");
+    coh_json_int(j, t->df);
+    coh_json_key(j, "p");
+    coh_json_number(j, t->p);
+    coh_json_key(j, "groups");
+    coh_json_array_begin(j);
+    for (size_t g = 0; g < t->n_groups; g++)
+        coh_json_string(j, d->group_names[g]);
+    coh_json_array_end(j);
+    coh_json_key(j, "observed");
+    coh_json_array_begin(j);
+    for (size_t g = 0; g < t->n_groups; g++)
+        coh_json_number(j, t->observed[g]);
+    coh_json_array_end(j);
+    coh_json_key(j, "expected");
+    coh_json_array_begin(j);
+    for (size_t g = 0; g < t->n_groups; g++)
+        coh_json_number(j, t->expected[g]);
+    coh_json_array_end(j);
+    coh_json_object_end(j);
+}
+
+static void print_json(const char *path, const km_opts *o, const coh_surv_data *d,
+                       group_result *gr, const coh_test_result *test, const pair_result *pairs,
+                       size_t n_pairs, const group_result *overall_fu)
+{
+    coh_json j;
+    coh_json_init(&j, stdout);
+    coh_json_object_begin(&j);
+    coh_json_key(&j, "file");
+    coh_json_string(&j, path);
+    coh_json_key(&j, "time");
+    coh_json_string(&j, o->time);
+    coh_json_key(&j, "event");
+    coh_json_string(&j, o->event);
+    coh_json_key(&j, "group");
+    coh_json_string(&j, o->group);
+    coh_json_key(&j, "strata");
+    coh_json_string(&j, o->strata);
+    coh_json_key(&j, "where");
+    coh_json_string(&j, o->where);
+    coh_json_key(&j, "n");
+    coh_json_int(&j, (int64_t)d->n);
+    coh_json_key(&j, "dropped");
+    coh_json_object_begin(&j);
+    coh_json_key(&j, "filtered");
+    coh_json_int(&j, (int64_t)d->n_filtered);
+    coh_json_key(&j, "missing_time");
+    coh_json_int(&j, (int64_t)d->n_missing_time);
+    coh_json_key(&j, "missing_event");
+    coh_json_int(&j, (int64_t)d->n_missing_event);
+    coh_json_key(&j, "missing_group");
+    coh_json_int(&j, (int64_t)d->n_missing_group);
+    coh_json_key(&j, "missing_strata");
+    coh_json_int(&j, (int64_t)d->n_missing_stratum);
+    coh_json_object_end(&j);
+    coh_json_key(&j, "options");
+    coh_json_object_begin(&j);
+    coh_json_key(&j, "conf_type");
+    coh_json_string(&j, coh_conf_type_name(o->conf_type));
+    coh_json_key(&j, "conf_level");
+    coh_json_number(&j, o->conf_level);
+    coh_json_key(&j, "median_ci");
+    coh_json_string(&j, o->median_ci == MEDIAN_SPSS ? "spss" : "brookmeyer-crowley");
+    coh_json_key(&j, "variance");
+    coh_json_string(&j, "greenwood");
+    coh_json_object_end(&j);
+
+    coh_json_key(&j, "groups");
+    coh_json_array_begin(&j);
+    for (size_t g = 0; g < d->n_groups; g++) {
+        const group_result *r = &gr[g];
+        const coh_km *km = r->km;
+        coh_json_object_begin(&j);
+        coh_json_key(&j, "group");
+        coh_json_string(&j, r->name);
+        coh_json_key(&j, "n");
+        coh_json_int(&j, (int64_t)km->n);
+        coh_json_key(&j, "events");
+        coh_json_int(&j, (int64_t)km->n_events);
+        coh_json_key(&j, "median");
+        json_quantile(&j, &r->median, o->median_ci == MEDIAN_SPSS);
+        coh_json_key(&j, "quartiles");
+        coh_json_array_begin(&j);
+        json_quantile(&j, &r->q25, false);
+        json_quantile(&j, &r->q75, false);
+        coh_json_array_end(&j);
+        coh_json_key(&j, "table");
+        coh_json_array_begin(&j);
+        for (size_t k = 0; k < km->n_times; k++) {
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "time");
+            coh_json_number(&j, km->time[k]);
+            coh_json_key(&j, "n_risk");
+            coh_json_number(&j, km->n_risk[k]);
+            coh_json_key(&j, "n_event");
+            coh_json_number(&j, km->n_event[k]);
+            coh_json_key(&j, "n_censor");
+            coh_json_number(&j, km->n_censor[k]);
+            coh_json_key(&j, "surv");
+            coh_json_number(&j, km->surv[k]);
+            coh_json_key(&j, "std_err");
+            coh_json_number(&j, km->std_err[k]);
+            coh_json_key(&j, "lower");
+            coh_json_number(&j, km->lower[k]);
+            coh_json_key(&j, "upper");
+            coh_json_number(&j, km->upper[k]);
+            coh_json_object_end(&j);
+        }
+        coh_json_array_end(&j);
+        coh_json_key(&j, "at");
+        coh_json_array_begin(&j);
+        for (size_t k = 0; k < o->n_at; k++) {
+            const coh_km_at *a = &r->at[k];
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "time");
+            coh_json_number(&j, a->time);
+            coh_json_key(&j, "surv");
+            coh_json_number(&j, a->surv);
+            coh_json_key(&j, "std_err");
+            coh_json_number(&j, a->std_err);
+            coh_json_key(&j, "lower");
+            coh_json_number(&j, a->lower);
+            coh_json_key(&j, "upper");
+            coh_json_number(&j, a->upper);
+            coh_json_key(&j, "n_risk");
+            coh_json_number(&j, a->n_risk);
+            coh_json_key(&j, "n_event");
+            coh_json_number(&j, a->n_event);
+            coh_json_key(&j, "n_censor");
+            coh_json_number(&j, a->n_censor);
+            coh_json_key(&j, "beyond_last_time");
+            coh_json_bool(&j, a->beyond);
+            coh_json_object_end(&j);
+        }
+        coh_json_array_end(&j);
+        coh_json_key(&j, "rmst");
+        if (o->rmst_tau > 0) {
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "tau");
+            coh_json_number(&j, r->rmst.tau);
+            coh_json_key(&j, "estimate");
+            coh_json_number(&j, r->rmst.estimate);
+            coh_json_key(&j, "se");
+            coh_json_number(&j, r->rmst.std_err);
+            coh_json_object_end(&j);
+        } else {
+            coh_json_null(&j);
+        }
+        coh_json_object_end(&j);
+    }
+    coh_json_array_end(&j);
+
+    coh_json_key(&j, "test");
+    if (test != NULL)
+        json_test(&j, test, d, &o->test, o->strata != NULL);
+    else
+        coh_json_null(&j);
+    coh_json_key(&j, "pairwise");
+    if (pairs != NULL) {
+        coh_json_array_begin(&j);
+        for (size_t k = 0; k < n_pairs; k++) {
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "groups");
+            coh_json_array_begin(&j);
+            coh_json_string(&j, d->group_names[pairs[k].a]);
+            coh_json_string(&j, d->group_names[pairs[k].b]);
+            coh_json_array_end(&j);
+            coh_json_key(&j, "chisq");
+            coh_json_number(&j, pairs[k].chisq);
+            coh_json_key(&j, "df");
+            coh_json_int(&j, pairs[k].df);
+            coh_json_key(&j, "p");
+            coh_json_number(&j, pairs[k].p);
+            coh_json_key(&j, "p_adjusted");
+            coh_json_number(&j, pairs[k].p_adj);
+            coh_json_object_end(&j);
+        }
+        coh_json_array_end(&j);
+    } else {
+        coh_json_null(&j);
+    }
+    coh_json_key(&j, "followup");
+    if (o->followup) {
+        coh_json_object_begin(&j);
+        coh_json_key(&j, "method");
+        coh_json_string(&j, "reverse Kaplan-Meier");
+        coh_json_key(&j, "overall");
+        coh_json_object_begin(&j);
+        coh_json_key(&j, "median");
+        json_quantile(&j, &overall_fu->fu_median, false);
+        coh_json_key(&j, "n_alive");
+        coh_json_int(&j, (int64_t)overall_fu->n_alive);
+        coh_json_key(&j, "alive_median");
+        coh_json_number(&j, overall_fu->alive_median);
+        coh_json_key(&j, "alive_q25");
+        coh_json_number(&j, overall_fu->alive_q25);
+        coh_json_key(&j, "alive_q75");
+        coh_json_number(&j, overall_fu->alive_q75);
+        coh_json_object_end(&j);
+        coh_json_key(&j, "groups");
+        coh_json_array_begin(&j);
+        for (size_t g = 0; g < d->n_groups; g++) {
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "group");
+            coh_json_string(&j, gr[g].name);
+            coh_json_key(&j, "median");
+            json_quantile(&j, &gr[g].fu_median, false);
+            coh_json_key(&j, "n_alive");
+            coh_json_int(&j, (int64_t)gr[g].n_alive);
+            coh_json_key(&j, "alive_median");
+            coh_json_number(&j, gr[g].alive_median);
+            coh_json_object_end(&j);
+        }
+        coh_json_array_end(&j);
+        coh_json_object_end(&j);
+    } else {
+        coh_json_null(&j);
+    }
+    coh_json_object_end(&j);
+    coh_json_end(&j);
+}
+
+static void print_csv(const coh_surv_data *d, const group_result *gr)
+{
+    puts("group,time,n_risk,n_event,n_censor,surv,std_err,lower,upper");
+    for (size_t g = 0; g < d->n_groups; g++) {
+        const coh_km *km = gr[g].km;
+        for (size_t k = 0; k < km->n_times; k++) {
+            double v[] = {km->time[k], km->n_risk[k], km->n_event[k], km->n_censor[k],
+                          km->surv[k], km->std_err[k], km->lower[k], km->upper[k]};
+            /* the group name, quoted when needed */
+            const char *s = gr[g].name;
+            if (strpbrk(s, ",\"\r\n")) {
+                putchar('"');
+                for (; *s; s++) {
+                    if (*s == '"')
+                        putchar('"');
+                    putchar(*s);
+                }
+                putchar('"');
+            } else {
+                fputs(s, stdout);
+            }
+            for (size_t c = 0; c < 8; c++) {
+                char buf[40];
+                putchar(',');
+                if (!isnan(v[c])) {
+                    coh_format_num(v[c], buf, sizeof buf);
+                    fputs(buf, stdout);
+                }
+            }
+            putchar('\n');
+        }
+    }
+}
+
+static void print_text(const char *path, const km_opts *o, const coh_surv_data *d,
+                       const group_result *gr, const coh_test_result *test,
+                       const pair_result *pairs, size_t n_pairs, const group_result *overall_fu)
+{
+    char buf[160];
+    printf("Kaplan-Meier estimate of '");
+    cli_put_clean(o->time, stdout);
+    printf("' (event: '");
+    cli_put_clean(o->event, stdout);
+    printf("')%s", o->group ? " by '" : "");
+    if (o->group) {
+        cli_put_clean(o->group, stdout);
+        putchar('\'');
+    }
+    printf("\n");
+    cli_put_clean(path, stdout);
+    printf(": %zu used", d->n);
+    size_t dropped = d->n_missing_time + d->n_missing_event + d->n_missing_group +
+                     d->n_missing_stratum;
+    if (d->n_filtered)
+        printf(", %zu excluded by --where", d->n_filtered);
+    if (dropped)
+        printf(", %zu dropped for missing values (time %zu, event %zu, group %zu, strata %zu)",
+               dropped, d->n_missing_time, d->n_missing_event, d->n_missing_group,
+               d->n_missing_stratum);
+    printf(".\n%g%% pointwise CI: %s transform, Greenwood variance; median CI: %s.\n\n",
+           o->conf_level * 100, coh_conf_type_name(o->conf_type),
+           o->median_ci == MEDIAN_SPSS ? "SPSS (median +- z SE, Collett's SE)"
+                                       : "Brookmeyer-Crowley (as R)");
+    size_t w = 5;
+    for (size_t g = 0; g < d->n_groups; g++)
+        w = strlen(gr[g].name) > w ? strlen(gr[g].name) : w;
+    w = w > 30 ? 30 : w;
+    printf("%-*s  %7s  %7s  %s\n", (int)w, "group", "n", "events", "median");
+    for (size_t g = 0; g < d->n_groups; g++) {
+        const group_result *r = &gr[g];
+        cli_put_clean(r->name, stdout);
+        for (size_t k = strlen(r->name); k < w; k++)
+            putchar(' ');
+        if (r->km->n == 0) {
+            printf("  %7s  %7s  no patients\n", "0", "0");
+            continue;
+        }
+        median_text(&r->median, o, buf, sizeof buf);
+        printf("  %7zu  %7zu  %s%s\n", r->km->n, r->km->n_events, buf,
+               r->km->n_events == 0 ? " (no events)" : "");
+    }
+    for (size_t k = 0; k < o->n_at; k++) {
+        char t[32];
+        num(o->at[k], t, sizeof t);
+        printf("\nSurvival at %s%s%s:\n", t, o->unit ? " " : "", o->unit ? o->unit : "");
+        for (size_t g = 0; g < d->n_groups; g++) {
+            const coh_km_at *a = &gr[g].at[k];
+            char s[32], l[32], u[32];
+            snprintf(s, sizeof s, "%.1f%%", a->surv * 100);
+            if (isnan(a->lower))
+                snprintf(l, sizeof l, "NA");
+            else
+                snprintf(l, sizeof l, "%.1f", a->lower * 100);
+            if (isnan(a->upper))
+                snprintf(u, sizeof u, "NA");
+            else
+                snprintf(u, sizeof u, "%.1f", a->upper * 100);
+            printf("  ");
+            cli_put_clean(gr[g].name, stdout);
+            printf(": %s (%g%% CI %s-%s), %g at risk%s\n", gr[g].km->n ? s : "NA",
+                   o->conf_level * 100, l, u, a->n_risk,
+                   a->beyond ? " (after the last observation)" : "");
+        }
+    }
+    if (o->rmst_tau > 0) {
+        char t[32];
+        num(o->rmst_tau, t, sizeof t);
+        printf("\nRestricted mean survival time up to %s:\n", t);
+        for (size_t g = 0; g < d->n_groups; g++) {
+            char e[32], s[32];
+            num(gr[g].rmst.estimate, e, sizeof e);
+            num(gr[g].rmst.std_err, s, sizeof s);
+            printf("  ");
+            cli_put_clean(gr[g].name, stdout);
+            printf(": %s (SE %s)\n", e, s);
+        }
+    }
+    if (test != NULL) {
+        char name[96], c[32], p[32];
+        coh_test_spec_name(&o->test, name, sizeof name);
+        if (!o->strata && name[0] >= 'a' && name[0] <= 'z')
+            name[0] = (char)(name[0] - 'a' + 'A');
+        coh_format_human(test->chisq, 4, c, sizeof c);
+        coh_format_p(test->p, 2, p, sizeof p);
+        if (test->df > 0)
+            printf("\n%s%s test: chi-square %s on %d df, p %s%s\n", o->strata ? "Stratified " : "",
+                   name, c, test->df, test->p < 0.001 ? "" : "= ", p);
+        else
+            printf("\n%s test: not testable (no events, or one group with patients)\n", name);
+    }
+    if (pairs != NULL) {
+        printf("\nPairwise comparisons (p adjusted by %s):\n",
+               o->pairwise == COH_ADJUST_HOLM ? "Holm"
+               : o->pairwise == COH_ADJUST_BH ? "Benjamini-Hochberg" : "none");
+        for (size_t k = 0; k < n_pairs; k++) {
+            char p[32], pa[32];
+            coh_format_p(pairs[k].p, 2, p, sizeof p);
+            coh_format_p(pairs[k].p_adj, 2, pa, sizeof pa);
+            printf("  ");
+            cli_put_clean(d->group_names[pairs[k].a], stdout);
+            printf(" vs ");
+            cli_put_clean(d->group_names[pairs[k].b], stdout);
+            printf(": p %s%s, adjusted %s%s\n", pairs[k].p < 0.001 ? "" : "= ", p,
+                   pairs[k].p_adj < 0.001 ? "" : "= ", pa);
+        }
+    }
+    if (o->followup) {
+        median_text(&overall_fu->fu_median, o, buf, sizeof buf);
+        printf("\nMedian follow-up (reverse Kaplan-Meier): %s\n", buf);
+        if (d->n_groups > 1)
+            for (size_t g = 0; g < d->n_groups; g++) {
+                median_text(&gr[g].fu_median, o, buf, sizeof buf);
+                printf("  ");
+                cli_put_clean(gr[g].name, stdout);
+                printf(": %s\n", buf);
+            }
+        char m[32], q1[32], q3[32];
+        num(overall_fu->alive_median, m, sizeof m);
+        num(overall_fu->alive_q25, q1, sizeof q1);
+        num(overall_fu->alive_q75, q3, sizeof q3);
+        printf("Follow-up of the %zu patients without the event: median %s (IQR %s-%s)\n",
+               overall_fu->n_alive, overall_fu->n_alive ? m : "NA", q1, q3);
+    }
+}
+
+/* ---- computing -------------------------------------------------------------- */
+
+/* Median follow-up: the reverse Kaplan-Meier (censorings are the events;
+ * at a time with both, the patients with the event count as at risk, the
+ * usual order with the roles swapped) and the plain median of the times of
+ * patients without the event (R's quantile type 7). */
+static coh_status followup(const double *time, const uint8_t *event, size_t n,
+                           const km_opts *o, group_result *r)
+{
+    uint8_t *rev = malloc(n ? n : 1);
+    double *alive = malloc((n ? n : 1) * sizeof *alive);
+    if (rev == NULL || alive == NULL) {
+        free(rev);
+        free(alive);
+        return COH_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        rev[i] = event[i] ? 0 : 1;
+        if (!event[i])
+            alive[m++] = time[i];
+    }
+    coh_status st = coh_km_fit(time, rev, n, o->conf_type, o->conf_level, &r->reverse);
+    if (st == COH_OK)
+        st = coh_km_median_r(r->reverse, &r->fu_median);
+    r->n_alive = m;
+    r->alive_median = coh_quantile7_inplace(alive, m, 0.5);
+    r->alive_q25 = coh_quantile7_inplace(alive, m, 0.25);
+    r->alive_q75 = coh_quantile7_inplace(alive, m, 0.75);
+    free(rev);
+    free(alive);
+    return st;
+}
+
+/* Test groups a and b alone (rows of the stratum-sorted arrays). */
+static coh_status pair_test(const coh_surv_data *d, const km_opts *o, size_t a, size_t b,
+                            pair_result *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        n += (size_t)d->s_group[i] == a || (size_t)d->s_group[i] == b;
+    double *t = malloc((n ? n : 1) * sizeof *t);
+    uint8_t *e = malloc(n ? n : 1);
+    int32_t *g = malloc((n ? n : 1) * sizeof *g), *s = malloc((n ? n : 1) * sizeof *s);
+    coh_status st = COH_ENOMEM;
+    if (t && e && g && s) {
+        size_t k = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if ((size_t)d->s_group[i] == a || (size_t)d->s_group[i] == b) {
+                t[k] = d->s_time[i];
+                e[k] = d->s_event[i];
+                g[k] = (size_t)d->s_group[i] == a ? 0 : 1;
+                s[k++] = d->s_stratum[i];
+            }
+        coh_test_result *r = NULL;
+        st = coh_survdiff(t, e, g, o->strata ? s : NULL, n, 2, &o->test, &r);
+        if (st == COH_OK) {
+            out->a = a;
+            out->b = b;
+            out->chisq = r->chisq;
+            out->df = r->df;
+            out->p = r->p;
+        }
+        coh_test_result_free(r);
+    }
+    free(t);
+    free(e);
+    free(g);
+    free(s);
+    return st;
+}
+
+static int run(int argc, char **argv)
+{
+    km_opts o;
+    memset(&o, 0, sizeof o);
+    o.conf_type = COH_CONF_LOG;
+    o.conf_level = 0.95;
+    o.test.kind = COH_TEST_LOGRANK;
+    o.pairwise = COH_ADJUST_HOLM;
+    cli_data_opts d;
+    cli_data_opts_init(&d);
+    const char *path = NULL;
+    coh_table *t = NULL;
+    coh_surv_data *sd = NULL;
+    group_result *gr = NULL;
+    group_result overall;
+    memset(&overall, 0, sizeof overall);
+    coh_test_result *test = NULL;
+    pair_result *pairs = NULL;
+    size_t n_pairs = 0;
+    uint8_t *keep = NULL;
+    coh_error err;
+    coh_error_clear(&err);
+    coh_status st = COH_OK;
+
+    int rc = parse_args(argc, argv, &o, &d, &path);
+    if (rc != 0) {
+        rc = rc == 1 ? EXIT_OK : rc;
+        goto done;
+    }
+    if ((rc = cli_load(&d, path, &t)) != EXIT_OK)
+        goto done;
+    if (o.where != NULL) {
+        keep = malloc(t->n_rows ? t->n_rows : 1);
+        if (keep == NULL) {
+            rc = cli_fail(COH_ENOMEM, NULL);
+            goto done;
+        }
+        if ((st = coh_table_filter(t, o.where, keep, NULL, &err)) != COH_OK) {
+            rc = cli_fail(st, err.msg);
+            goto done;
+        }
+    }
+    coh_surv_spec spec = {o.time, o.event, o.event_values, o.n_event_values,
+                          o.censor_values, o.n_censor_values, o.group, o.strata, keep};
+    if ((st = coh_surv_prepare(t, &spec, &sd, &err)) != COH_OK) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: %s", path, err.msg);
+        rc = cli_fail(st, msg);
+        goto done;
+    }
+    if (sd->n == 0) {
+        rc = cli_fail(COH_EEMPTY, "no rows left to analyse (all filtered out or missing)");
+        goto done;
+    }
+    gr = calloc(sd->n_groups, sizeof *gr);
+    if (gr == NULL) {
+        rc = cli_fail(COH_ENOMEM, NULL);
+        goto done;
+    }
+    size_t groups_with_data = 0;
+    for (size_t g = 0; g < sd->n_groups && st == COH_OK; g++) {
+        group_result *r = &gr[g];
+        size_t a = sd->group_start[g], b = sd->group_start[g + 1];
+        r->name = sd->group_names[g];
+        groups_with_data += b > a;
+        st = coh_km_fit(sd->g_time + a, sd->g_event + a, b - a, o.conf_type, o.conf_level, &r->km);
+        if (st != COH_OK)
+            break;
+        st = o.median_ci == MEDIAN_SPSS ? coh_km_median_spss(r->km, &r->median)
+                                        : coh_km_median_r(r->km, &r->median);
+        if (st == COH_OK)
+            st = coh_km_quantile_r(r->km, 0.25, &r->q25);
+        if (st == COH_OK)
+            st = coh_km_quantile_r(r->km, 0.75, &r->q75);
+        if (st == COH_OK && o.n_at > 0) {
+            r->at = calloc(o.n_at, sizeof *r->at);
+            st = r->at ? coh_km_at_times(r->km, o.at, o.n_at, r->at) : COH_ENOMEM;
+        }
+        if (st == COH_OK && o.rmst_tau > 0)
+            st = coh_km_rmst(r->km, o.rmst_tau, &r->rmst);
+        if (st == COH_OK && o.followup)
+            st = followup(sd->g_time + a, sd->g_event + a, b - a, &o, r);
+    }
+    if (st == COH_OK && o.followup)
+        st = followup(sd->a_time, sd->a_event, sd->n, &o, &overall);
+    if (st == COH_OK && groups_with_data >= 2) {
+        st = coh_survdiff(sd->s_time, sd->s_event, sd->s_group, o.strata ? sd->s_stratum : NULL,
+                          sd->n, sd->n_groups, &o.test, &test);
+        if (st == COH_OK && groups_with_data >= 3 && o.pairwise_given) {
+            pairs = calloc(sd->n_groups * sd->n_groups, sizeof *pairs);
+            double *p = calloc(sd->n_groups * sd->n_groups, sizeof *p);
+            if (pairs == NULL || p == NULL) {
+                free(p);
+                st = COH_ENOMEM;
+            }
+            for (size_t a = 0; a < sd->n_groups && st == COH_OK; a++)
+                for (size_t b = a + 1; b < sd->n_groups && st == COH_OK; b++) {
+                    if (gr[a].km->n == 0 || gr[b].km->n == 0)
+                        continue;
+                    st = pair_test(sd, &o, a, b, &pairs[n_pairs]);
+                    p[n_pairs] = pairs[n_pairs].p;
+                    n_pairs++;
+                }
+            if (st == COH_OK) {
+                coh_p_adjust_apply(o.pairwise, p, n_pairs, p);
+                for (size_t k = 0; k < n_pairs; k++)
+                    pairs[k].p_adj = p[k];
+            }
+            free(p);
+        }
+    }
+    if (st != COH_OK) {
+        rc = cli_fail(st, NULL);
+        goto done;
+    }
+    if (o.format == OUT_JSON)
+        print_json(path, &o, sd, gr, test, pairs, n_pairs, &overall);
+    else if (o.format == OUT_CSV)
+        print_csv(sd, gr);
+    else
+        print_text(path, &o, sd, gr, test, pairs, n_pairs, &overall);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        rc = cli_fail(COH_EIO, "cannot write the output");
+done:
+    if (gr != NULL)
+        for (size_t g = 0; g < sd->n_groups; g++) {
+            coh_km_free(gr[g].km);
+            coh_km_free(gr[g].reverse);
+            free(gr[g].at);
+        }
+    coh_km_free(overall.reverse);
+    free(gr);
+    free(pairs);
+    coh_test_result_free(test);
+    coh_surv_data_free(sd);
+    coh_table_free(t);
+    free(keep);
+    free(o.event_buf);
+    free(o.censor_buf);
+    free(o.event_values);
+    free(o.censor_values);
+    free(o.at);
+    cli_data_opts_free(&d);
+    return rc;
+}
+
+const cli_command cli_km = {
+    "km", run, "Kaplan-Meier curves, medians, survival at times, tests, follow-up",
+    "usage: cohort km DATA --time COL --event COL [options] [data options]\n"
+    "\n"
+    "Kaplan-Meier estimates per group with Greenwood standard errors, the\n"
+    "median and quartiles with confidence intervals, survival at given\n"
+    "times, restricted mean survival, a test between groups, and median\n"
+    "follow-up.  Numbers agree with R's survival package (survfit,\n"
+    "quantile, summary(times=), survdiff); docs/methods.md gives formulas.\n"
+    "\n"
+    "  --time COL            follow-up time (numbers, >= 0)\n"
+    "  --event COL           event indicator\n"
+    "  --event-value V,...   values meaning an event (default 1)\n"
+    "  --censor-value V,...  values meaning censored (default 0; with\n"
+    "                        --event-value alone, the other value of a\n"
+    "                        two-valued column)\n"
+    "  --group COL           one curve per value; tests compare them\n"
+    "  --strata COL          stratify the test by this column\n"
+    "  --where EXPR          use only rows where the SQL expression is true,\n"
+    "                        e.g. \"age >= 70 AND sex = 'female'\"\n"
+    "  --at T1,T2,...        survival at these times (R's summary(times=))\n"
+    "  --conf-type T         log (default), log-log, plain, logit, arcsin, none\n"
+    "  --conf-level L        confidence level (default 0.95)\n"
+    "  --median-ci M         brookmeyer-crowley (default, as R) or spss\n"
+    "                        (median +- z SE, symmetric, as SPSS prints)\n"
+    "  --test T              logrank (default), peto, gehan (SPSS Breslow),\n"
+    "                        tarone-ware, fh:RHO,GAMMA\n"
+    "  --pairwise ADJ        also test each pair of groups; p adjusted by\n"
+    "                        holm, bh (Benjamini-Hochberg) or none\n"
+    "  --rmst TAU            restricted mean survival time up to TAU\n"
+    "  --followup            median follow-up by reverse Kaplan-Meier, and of\n"
+    "                        the patients without the event\n"
+    "  --unit TEXT           time unit for text output, e.g. months\n"
+    "  --format F            text (default), json or csv (the KM table)\n",
+    true};
