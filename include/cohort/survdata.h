@@ -58,9 +58,11 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec,
                             coh_surv_data **out, coh_error *err);
 void coh_surv_data_free(coh_surv_data *d);
 
-/* Sort n non-negative times: perm receives the row indexes in ascending
- * time order, stable (ties keep their order).  LSD radix sort on the
- * bits of the doubles, O(n). */
-coh_status coh_sort_times(const double *time, size_t n, uint32_t *perm);
+/* Sort n non-negative times in place, carrying a 64-bit payload per time
+ * (a row number, or codes packed by the caller), stable: ties keep their
+ * order.  LSD radix sort on the bits of the doubles, O(n); the payload
+ * travels with the key so that nothing is gathered from memory afterwards
+ * in random order. */
+coh_status coh_sort_times(double *time, uint64_t *payload, size_t n);
 
 #endif

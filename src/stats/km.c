@@ -244,28 +244,32 @@ static double findq(const double *x, const double *y, size_t m, double p, double
         return NAN;
     double xmax = x[m - 1];
     /* drop repeated y values (censoring rows and flat stretches), keeping
-     * the first; repeated NAN count as repeats of each other */
+     * the first; repeated NAN count as repeats of each other (R's
+     * duplicated).  Sorting (y, position) finds repeats in O(m log m); a
+     * pairwise scan would be quadratic in the number of distinct times. */
     double *xs = work, *ys = work + m;
-    size_t n = 0;
-    bool seen_nan = false;
+    approx_pt *srt = pt;
     for (size_t i = 0; i < m; i++) {
-        bool dup = false;
-        if (isnan(y[i])) {
-            dup = seen_nan;
-            seen_nan = true;
-        } else {
-            for (size_t k = n; k-- > 0;)
-                if (ys[k] == y[i]) {
-                    dup = true;
-                    break;
-                }
-        }
-        if (!dup) {
+        srt[i].a = isnan(y[i]) ? INFINITY : y[i];
+        srt[i].idx = (long)i;
+    }
+    qsort(srt, m, sizeof *srt, cmp_approx);
+    uint8_t *dup = (uint8_t *)(pt + m); /* m bytes fit in the second half */
+    memset(dup, 0, m);
+    for (size_t k = 1; k < m; k++) {
+        bool same = isnan(y[srt[k].idx]) ? isnan(y[srt[k - 1].idx])
+                                         : !isnan(y[srt[k - 1].idx]) &&
+                                               y[srt[k].idx] == y[srt[k - 1].idx];
+        if (same)
+            dup[srt[k].idx] = 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < m; i++)
+        if (!dup[i]) {
             xs[n] = x[i];
             ys[n] = y[i];
             n++;
         }
-    }
     /* approx drops points whose abscissa is NAN */
     approx_pt *p1 = pt, *p2 = pt + m;
     size_t n1 = 0;

@@ -37,33 +37,29 @@ void coh_surv_data_free(coh_surv_data *d)
     free(d);
 }
 
-coh_status coh_sort_times(const double *time, size_t n, uint32_t *perm)
+coh_status coh_sort_times(double *time, uint64_t *payload, size_t n)
 {
-    if (n > UINT32_MAX)
-        return COH_EINVAL;
     uint64_t *key = malloc((n ? n : 1) * sizeof *key);
     uint64_t *key2 = malloc((n ? n : 1) * sizeof *key2);
-    uint32_t *perm2 = malloc((n ? n : 1) * sizeof *perm2);
+    uint64_t *pay2 = malloc((n ? n : 1) * sizeof *pay2);
     size_t *count = malloc(65536 * sizeof *count);
-    if (key == NULL || key2 == NULL || perm2 == NULL || count == NULL) {
+    if (key == NULL || key2 == NULL || pay2 == NULL || count == NULL) {
         free(key);
         free(key2);
-        free(perm2);
+        free(pay2);
         free(count);
         return COH_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         double t = time[i] + 0.0; /* -0.0 becomes +0.0 */
         memcpy(&key[i], &t, sizeof t);
-        perm[i] = (uint32_t)i;
     }
-    uint64_t *k_in = key, *k_out = key2;
-    uint32_t *p_in = perm, *p_out = perm2;
+    uint64_t *k_in = key, *k_out = key2, *p_in = payload, *p_out = pay2;
     for (unsigned shift = 0; shift < 64; shift += 16) {
-        /* skip a pass whose digit is the same for every key */
         memset(count, 0, 65536 * sizeof *count);
         for (size_t i = 0; i < n; i++)
             count[(k_in[i] >> shift) & 0xFFFF]++;
+        /* skip a pass whose digit is the same for every key */
         if (n == 0 || count[(k_in[0] >> shift) & 0xFFFF] == n)
             continue;
         size_t sum = 0;
@@ -74,21 +70,24 @@ coh_status coh_sort_times(const double *time, size_t n, uint32_t *perm)
         }
         for (size_t i = 0; i < n; i++) {
             size_t b = (k_in[i] >> shift) & 0xFFFF;
-            k_out[count[b]] = k_in[i];
-            p_out[count[b]++] = p_in[i];
+            size_t to = count[b]++;
+            k_out[to] = k_in[i];
+            p_out[to] = p_in[i];
         }
         uint64_t *kt = k_in;
         k_in = k_out;
         k_out = kt;
-        uint32_t *pt = p_in;
+        uint64_t *pt = p_in;
         p_in = p_out;
         p_out = pt;
     }
-    if (p_in != perm)
-        memcpy(perm, p_in, n * sizeof *perm);
+    for (size_t i = 0; i < n; i++)
+        memcpy(&time[i], &k_in[i], sizeof time[i]);
+    if (p_in != payload)
+        memcpy(payload, p_in, n * sizeof *payload);
     free(key);
     free(key2);
-    free(perm2);
+    free(pay2);
     free(count);
     return COH_OK;
 }
@@ -111,22 +110,48 @@ static bool in_list(const char *s, const char *const *list, size_t n)
     return false;
 }
 
-/* Does the value text match a code?  Numbers also match numerically, so
- * that "1" matches 1.0 and "01". */
-static bool matches(const coh_column *c, size_t i, const char *const *list, size_t n)
+/* A list of codes (event or censoring values), with the numeric value of
+ * each code that reads as a number, so that numeric columns compare
+ * numbers ("1" matches 1.0) without formatting every row as text. */
+typedef struct code_list {
+    const char *const *text;
+    size_t n;
+    double num[16];
+    bool is_num[16];
+} code_list;
+
+static void code_list_init(code_list *cl, const char *const *text, size_t n)
 {
-    char buf[40];
-    if (in_list(value_text(c, i, buf, sizeof buf), list, n))
-        return true;
-    if (c->num != NULL)
-        for (size_t k = 0; k < n; k++) {
-            char *end;
-            double v = strtod(list[k], &end);
-            if (*end == '\0' && end != list[k] && v == c->num[i])
-                return true;
+    cl->text = text;
+    cl->n = n;
+    for (size_t k = 0; k < n && k < 16; k++) {
+        char *end;
+        cl->num[k] = strtod(text[k], &end);
+        cl->is_num[k] = *end == '\0' && end != text[k] && isfinite(cl->num[k]);
+    }
+}
+
+/* Does row i match a code?  Numbers compare numerically; text columns
+ * compare the level and, failing that, its label. */
+static bool matches(const coh_column *c, size_t i, const code_list *cl)
+{
+    if (c->num != NULL) {
+        for (size_t k = 0; k < cl->n; k++) {
+            if (k < 16 && cl->is_num[k]) {
+                if (c->num[i] == cl->num[k])
+                    return true;
+            } else if (k >= 16) {
+                char buf[40];
+                if (strcmp(value_text(c, i, buf, sizeof buf), cl->text[k]) == 0)
+                    return true;
+            }
         }
-    if (c->code != NULL && c->level_labels != NULL && c->level_labels[c->code[i]] != NULL)
-        return in_list(c->level_labels[c->code[i]], list, n);
+        return false;
+    }
+    if (in_list(c->levels[c->code[i]], cl->text, cl->n))
+        return true;
+    if (c->level_labels != NULL && c->level_labels[c->code[i]] != NULL)
+        return in_list(c->level_labels[c->code[i]], cl->text, cl->n);
     return false;
 }
 
@@ -169,7 +194,7 @@ static coh_status group_codes(const coh_column *c, int32_t *code, char ***names,
     for (size_t i = 0; i < c->n; i++)
         if (!coh_column_is_na(c, i))
             v[m++] = c->num[i];
-    uint32_t *perm = malloc((m ? m : 1) * sizeof *perm);
+    uint64_t *perm = malloc((m ? m : 1) * sizeof *perm);
     double *distinct = malloc((m ? m : 1) * sizeof *distinct);
     coh_status st = COH_ENOMEM;
     if (perm == NULL || distinct == NULL)
@@ -180,12 +205,14 @@ static coh_status group_codes(const coh_column *c, int32_t *code, char ***names,
         lo = fmin(lo, v[i]);
     for (size_t i = 0; i < m; i++)
         v[i] -= lo;
-    if ((st = coh_sort_times(v, m, perm)) != COH_OK)
+    for (size_t i = 0; i < m; i++)
+        perm[i] = i;
+    if ((st = coh_sort_times(v, perm, m)) != COH_OK)
         goto done;
     size_t nd = 0;
     for (size_t i = 0; i < m; i++)
-        if (nd == 0 || v[perm[i]] != distinct[nd - 1])
-            distinct[nd++] = v[perm[i]];
+        if (nd == 0 || v[i] != distinct[nd - 1])
+            distinct[nd++] = v[i];
     st = COH_ENOMEM;
     if (nd > 10000) {
         st = COH_EINVAL; /* a continuous variable, not groups */
@@ -254,7 +281,7 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     int32_t *scode = malloc((n ? n : 1) * sizeof *scode);
     uint8_t *ev = malloc(n ? n : 1);
     uint8_t *use = malloc(n ? n : 1);
-    uint32_t *perm = NULL, *sel = NULL;
+    uint64_t *pay = NULL;
     double *tsel = NULL;
     if (d == NULL || gcode == NULL || scode == NULL || ev == NULL || use == NULL) {
         st = coh_error_set(err, COH_ENOMEM, "out of memory");
@@ -273,6 +300,10 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
         cev = zero;
         n_cev = 1;
     }
+    code_list ev_codes, cens_codes;
+    code_list_init(&ev_codes, evv, n_evv);
+    if (cev != NULL)
+        code_list_init(&cens_codes, cev, n_cev);
     size_t bad_rows[3], n_bad = 0;
     const char *bad_value = NULL;
     char bad_buf[40];
@@ -280,11 +311,11 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
         ev[i] = 0;
         if (coh_column_is_na(ce, i))
             continue;
-        if (matches(ce, i, evv, n_evv)) {
+        if (matches(ce, i, &ev_codes)) {
             ev[i] = 1;
             continue;
         }
-        if (cev != NULL ? matches(ce, i, cev, n_cev) : false)
+        if (cev != NULL && matches(ce, i, &cens_codes))
             continue;
         if (cev == NULL) {
             /* no censoring codes given: a second distinct value is the
@@ -389,9 +420,8 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
         }
     }
     d->n = m;
-    sel = malloc((m ? m : 1) * sizeof *sel);
+    pay = malloc((m ? m : 1) * sizeof *pay);
     tsel = malloc((m ? m : 1) * sizeof *tsel);
-    perm = malloc((m ? m : 1) * sizeof *perm);
     d->group_start = calloc(d->n_groups + 1, sizeof *d->group_start);
     d->g_time = malloc((m ? m : 1) * sizeof *d->g_time);
     d->g_event = malloc(m ? m : 1);
@@ -402,7 +432,7 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     d->a_time = malloc((m ? m : 1) * sizeof *d->a_time);
     d->a_event = malloc(m ? m : 1);
     size_t *sstart = calloc(d->n_strata + 1, sizeof *sstart);
-    if (sel == NULL || tsel == NULL || perm == NULL || d->group_start == NULL ||
+    if (pay == NULL || tsel == NULL || d->group_start == NULL ||
         d->g_time == NULL || d->g_event == NULL || d->s_time == NULL || d->s_event == NULL ||
         d->s_group == NULL || d->s_stratum == NULL || d->a_time == NULL || d->a_event == NULL ||
         sstart == NULL) {
@@ -410,20 +440,24 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
         st = coh_error_set(err, COH_ENOMEM, "out of memory");
         goto fail;
     }
+    /* the event, group and stratum travel with the time through the sort,
+     * packed as event | group << 1 | stratum << 32 (at most 10000 groups
+     * or strata: group_codes refuses more) */
     for (size_t i = 0, k = 0; i < n; i++)
         if (use[i]) {
-            sel[k] = (uint32_t)i;
+            pay[k] = (uint64_t)ev[i] | (uint64_t)(uint32_t)gcode[i] << 1 |
+                     (uint64_t)(uint32_t)scode[i] << 32;
             tsel[k++] = ct->num[i];
         }
-    if ((st = coh_sort_times(tsel, m, perm)) != COH_OK) {
+    if ((st = coh_sort_times(tsel, pay, m)) != COH_OK) {
         free(sstart);
         coh_error_set(err, st, "out of memory");
         goto fail;
     }
     /* stable counting sorts by group and by stratum, in time order */
     for (size_t k = 0; k < m; k++) {
-        d->group_start[gcode[sel[k]] + 1]++;
-        sstart[scode[sel[k]] + 1]++;
+        d->group_start[(pay[k] >> 1 & 0x7FFFFFFF) + 1]++;
+        sstart[(pay[k] >> 32) + 1]++;
     }
     for (size_t g = 0; g < d->n_groups; g++)
         d->group_start[g + 1] += d->group_start[g];
@@ -437,22 +471,22 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     }
     memcpy(gpos, d->group_start, (d->n_groups + 1) * sizeof *gpos);
     for (size_t k = 0; k < m; k++) {
-        size_t row = sel[perm[k]];
-        size_t gp = gpos[gcode[row]]++, sp = sstart[scode[row]]++;
-        d->g_time[gp] = ct->num[row];
-        d->g_event[gp] = ev[row];
-        d->s_time[sp] = ct->num[row];
-        d->s_event[sp] = ev[row];
-        d->s_group[sp] = gcode[row];
-        d->s_stratum[sp] = scode[row];
-        d->a_time[k] = ct->num[row];
-        d->a_event[k] = ev[row];
+        uint8_t e = (uint8_t)(pay[k] & 1);
+        size_t g = (size_t)(pay[k] >> 1 & 0x7FFFFFFF), s = (size_t)(pay[k] >> 32);
+        size_t gp = gpos[g]++, sp = sstart[s]++;
+        d->g_time[gp] = tsel[k];
+        d->g_event[gp] = e;
+        d->s_time[sp] = tsel[k];
+        d->s_event[sp] = e;
+        d->s_group[sp] = (int32_t)g;
+        d->s_stratum[sp] = (int32_t)s;
+        d->a_time[k] = tsel[k];
+        d->a_event[k] = e;
     }
     free(gpos);
     free(sstart);
-    free(sel);
+    free(pay);
     free(tsel);
-    free(perm);
     free(gcode);
     free(scode);
     free(ev);
@@ -460,9 +494,8 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     *out = d;
     return COH_OK;
 fail:
-    free(sel);
+    free(pay);
     free(tsel);
-    free(perm);
     free(gcode);
     free(scode);
     free(ev);
