@@ -33,6 +33,7 @@ typedef struct km_opts {
     bool pairwise_given;
     double rmst_tau;
     bool followup;
+    bool timings;
     enum out_format format;
 } km_opts;
 
@@ -169,6 +170,8 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
             }
         } else if (cli_opt(&a, "--followup", false, &v, &bad)) {
             o->followup = true;
+        } else if (cli_opt(&a, "--timings", false, &v, &bad)) {
+            o->timings = true;
         } else if (cli_opt(&a, "--format", true, &v, &bad)) {
             if (bad) {
             } else if (strcmp(v, "text") == 0) {
@@ -536,10 +539,17 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
                      d->n_missing_stratum;
     if (d->n_filtered)
         printf(", %zu excluded by --where", d->n_filtered);
-    if (dropped)
-        printf(", %zu dropped for missing values (time %zu, event %zu, group %zu, strata %zu)",
-               dropped, d->n_missing_time, d->n_missing_event, d->n_missing_group,
-               d->n_missing_stratum);
+    if (dropped) {
+        /* only the reasons that occurred: "time 1, event 2" */
+        const char *what[] = {"time", "event", "group", "strata"};
+        size_t cnt[] = {d->n_missing_time, d->n_missing_event, d->n_missing_group,
+                        d->n_missing_stratum};
+        printf(", %zu dropped for a missing value (", dropped);
+        for (size_t k = 0, shown = 0; k < 4; k++)
+            if (cnt[k] > 0)
+                printf("%s%s %zu", shown++ ? ", " : "", what[k], cnt[k]);
+        putchar(')');
+    }
     printf(".\n%g%% pointwise CI: %s transform, Greenwood variance; median CI: %s.\n\n",
            o->conf_level * 100, coh_conf_type_name(o->conf_type),
            o->median_ci == MEDIAN_SPSS ? "SPSS (median +- z SE, Collett's SE)"
@@ -747,8 +757,10 @@ static int run(int argc, char **argv)
         rc = rc == 1 ? EXIT_OK : rc;
         goto done;
     }
+    double t0 = cli_seconds();
     if ((rc = cli_load(&d, path, &t)) != EXIT_OK)
         goto done;
+    double t1 = cli_seconds();
     if (o.where != NULL) {
         keep = malloc(t->n_rows ? t->n_rows : 1);
         if (keep == NULL) {
@@ -833,6 +845,9 @@ static int run(int argc, char **argv)
         rc = cli_fail(st, NULL);
         goto done;
     }
+    if (o.timings)
+        fprintf(stderr, "load_seconds=%.3f compute_seconds=%.3f rows=%zu\n", t1 - t0,
+                cli_seconds() - t1, t->n_rows);
     if (o.format == OUT_JSON)
         print_json(path, &o, sd, gr, test, pairs, n_pairs, &overall);
     else if (o.format == OUT_CSV)
@@ -897,5 +912,7 @@ const cli_command cli_km = {
     "  --followup            median follow-up by reverse Kaplan-Meier, and of\n"
     "                        the patients without the event\n"
     "  --unit TEXT           time unit for text output, e.g. months\n"
-    "  --format F            text (default), json or csv (the KM table)\n",
+    "  --format F            text (default), json or csv (the KM table)\n"
+    "  --timings             print the seconds spent loading and computing to\n"
+    "                        standard error\n",
     true};

@@ -333,8 +333,8 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
         if (n_bad < 3)
             bad_rows[n_bad] = i;
         if (bad_value == NULL) {
-            bad_value = value_text(ce, i, bad_buf, sizeof bad_buf);
-            snprintf(bad_buf, sizeof bad_buf, "%s", bad_value);
+            char tmp[40];
+            snprintf(bad_buf, sizeof bad_buf, "%s", value_text(ce, i, tmp, sizeof tmp));
             bad_value = bad_buf;
         }
         n_bad++;
