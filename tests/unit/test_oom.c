@@ -85,6 +85,37 @@ static coh_status describe_csv(coh_table **out, coh_error *err)
     return st;
 }
 
+/* The Kaplan-Meier pipeline: prepare, fit per group, quantiles, test. */
+static coh_status km_pipeline(coh_table **out, coh_error *err)
+{
+    coh_status st = coh_read("tests/golden/data/veteran.csv", NULL, out, err);
+    if (st != COH_OK)
+        return st;
+    coh_surv_spec spec = {"time", "status", NULL, 0, NULL, 0, "celltype", "trt", NULL};
+    coh_surv_data *d = NULL;
+    st = coh_surv_prepare(*out, &spec, &d, err);
+    for (size_t g = 0; st == COH_OK && g < d->n_groups; g++) {
+        size_t a = d->group_start[g], b = d->group_start[g + 1];
+        coh_km *km = NULL;
+        st = coh_km_fit(d->g_time + a, d->g_event + a, b - a, COH_CONF_LOG, 0.95, &km);
+        coh_km_quantile q;
+        if (st == COH_OK)
+            st = coh_km_quantile_r(km, 0.25, &q);
+        coh_km_free(km);
+    }
+    coh_test_result *r = NULL;
+    if (st == COH_OK)
+        st = coh_survdiff(d->s_time, d->s_event, d->s_group, d->s_stratum, d->n, d->n_groups,
+                          &(coh_test_spec){COH_TEST_PETO, 0, 0}, &r);
+    coh_test_result_free(r);
+    coh_surv_data_free(d);
+    if (st != COH_OK) {
+        coh_table_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 static void sweep(const char *what, reader fn)
 {
     int bad = 0, n;
@@ -122,6 +153,7 @@ int main(void)
     sweep("csv, two threads", read_csv_2);
     sweep("describe", describe_csv);
     sweep("sav", read_sav);
+    sweep("km pipeline", km_pipeline);
     free(big);
     return check_report("test_oom");
 }
