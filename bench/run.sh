@@ -24,8 +24,8 @@ set -eu
 set -o pipefail
 
 prog=bench/run.sh
-say() { printf '%s: %s\n' "$prog" "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"  # say, die, is_count, require_gnu_time, ensure_data, measure, median, r_value, fmt, ratio, kib_to_mb
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
     sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -47,7 +47,6 @@ CC=${CC:-cc}
 COHORT_CMD=${COHORT_CMD:-}
 RSCRIPT=${RSCRIPT:-Rscript}
 
-is_count() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 { is_count "$REPS" && [ "$REPS" -ge 1 ]; } || die "REPS must be a whole number >= 1, found '$REPS'"
 is_count "$READCSV_MAX_ROWS" || die "READCSV_MAX_ROWS must be a whole number, found '$READCSV_MAX_ROWS'"
 is_count "$SEED" || die "SEED must be a whole number, found '$SEED'"
@@ -64,10 +63,7 @@ trap 'rm -rf "$tmp_dir"' EXIT
 
 # ---- tools ---------------------------------------------------------------
 
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ] || ! "$TIME" --version 2>&1 | grep -q 'GNU'; then
-    die "GNU time is needed at $TIME (apt-get install -y time, or make deps-r)"
-fi
+require_gnu_time
 
 if [ -n "$COHORT_CMD" ]; then
     cohort_label="stand-in \`$COHORT_CMD FILE\` (COHORT_CMD is set; not cohort)"
@@ -98,65 +94,9 @@ fi
 
 # ---- generator and data --------------------------------------------------
 
-gen=$data_dir/gen_survival
-gen_src=$bench_dir/gen_survival.c
-if [ ! -x "$gen" ] || [ "$gen_src" -nt "$gen" ]; then
-    say "building $gen"
-    "$CC" -std=c11 -O2 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
-        -Wmissing-prototypes -o "$gen" "$gen_src" -lm ||
-        die "could not compile $gen_src with $CC"
-fi
-
-for n in "${ROWS[@]}"; do
-    f=$data_dir/surv_$n.csv
-    if [ ! -s "$f" ]; then
-        say "generating $f ($n rows, seed $SEED)"
-        "$gen" --rows "$n" --seed "$SEED" --out "$f.part" || die "gen_survival failed for $n rows"
-        mv "$f.part" "$f"
-    fi
-done
+ensure_data "${ROWS[@]}"
 
 # ---- measuring -----------------------------------------------------------
-
-# measure OUT CMD...: runs CMD under GNU time with its stdout in OUT (or
-# /dev/null) and prints "wall_seconds peak_rss_kib".  Stops the whole
-# benchmark, showing the command's stderr, if CMD fails.
-measure() {
-    local out=$1
-    shift
-    local tf=$tmp_dir/time.txt ef=$tmp_dir/stderr.txt
-    if ! "$TIME" -o "$tf" -f '%e %M' "$@" >"$out" 2>"$ef"; then
-        say "command failed: $*"
-        tail -n 20 "$ef" >&2
-        tail -n 2 "$tf" >&2 2>/dev/null || true
-        exit 1
-    fi
-    tail -n 1 "$tf"
-}
-
-# median V...: the median of the numbers given (mean of the middle two for
-# an even count); empty when none are given.
-median() {
-    [ $# -gt 0 ] || return 0
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# r_value FILE KEY: the value of KEY=... in load.R's output.
-r_value() {
-    sed -n "s/.*\\<$2=\\([^ ]*\\).*/\\1/p" "$1" | head -n 1
-}
-
-fmt() { # fmt DECIMALS VALUE: VALUE rounded, or an em dash when empty
-    if [ -z "$2" ]; then printf '—'; else awk -v v="$2" -v d="$1" 'BEGIN { printf "%.*f", d, v }'; fi
-}
-ratio() { # ratio A B: A/B, or empty when either is empty or B is zero
-    [ -n "$1" ] && [ -n "$2" ] || return 0
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.6g", a / b }'
-}
-kib_to_mb() { # kib_to_mb KIB: KiB as MB (10^6 bytes), or empty when empty
-    [ -z "$1" ] || awk -v k="$1" 'BEGIN { printf "%.6g", k * 1024 / 1e6 }'
-}
 
 fread_threads=""
 table_rows=""
