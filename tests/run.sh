@@ -41,5 +41,15 @@ else
     failed=$((failed + 1))
 fi
 
+# Every example runs, so that the documentation cannot go stale.
+if examples/demo.sh "$build/cohort" >/dev/null 2>"$log"; then
+    echo "examples: 1 passed, 0 failed"
+    passed=$((passed + 1))
+else
+    cat "$log"
+    echo "examples: 0 passed, 1 failed"
+    failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
