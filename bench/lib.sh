@@ -5,6 +5,8 @@
 #   CC, SEED              before ensure_data
 #   tmp_dir               before measure (a scratch directory it owns)
 # require_gnu_time sets TIME, which measure uses.
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # prog, bench_dir, data_dir, tmp_dir: set by the caller
 
 say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() {
