@@ -99,6 +99,7 @@ demo: deps
 bench: deps deps-r
 	$(MAKE) SAN=0 cli
 	bench/run.sh build/plain/cohort
+	bench/run_km.sh build/plain/cohort
 
 fuzz:
 	$(MAKE) -C tests/fuzz run

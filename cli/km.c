@@ -101,6 +101,12 @@ static int parse_number_list(cli_args *a, const char *opt, const char *v, double
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const char **path)
 {
     cli_args a = {.argc = argc, .argv = argv, .i = 1, .cmd = "km"};
@@ -130,6 +136,8 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
         } else if (cli_opt(&a, "--at", true, &v, &bad)) {
             if (!bad && parse_number_list(&a, "--at", v, &o->at, &o->n_at) < 0)
                 return EXIT_USAGE;
+            /* ascending, as R's summary(times =) reports them */
+            qsort(o->at, o->n_at, sizeof *o->at, cmp_double);
         } else if (cli_opt(&a, "--conf-type", true, &v, &bad)) {
             if (!bad && coh_conf_type_parse(v, &o->conf_type) != COH_OK)
                 return cli_usage_error(a.cmd, "--conf-type wants log, log-log, plain, logit, "
@@ -210,15 +218,28 @@ static void num(double v, char *buf, size_t size)
     coh_format_human(v, 4, buf, size);
 }
 
-/* "57 months (95% CI 47-67)", "not reached", "57 months (95% CI 47-NR)". */
+/* "57 months (95% CI 47-67)", "not reached", "57 months (95% CI 47-NR)"
+ * (NR: the band never crosses 0.5); without an interval (--conf-type none,
+ * or an SPSS standard error that cannot be estimated) the estimate alone,
+ * saying why. */
 static void median_text(const coh_km_quantile *q, const km_opts *o, char *buf, size_t size)
 {
     char e[32], l[32], u[32];
+    const char *unit_sp = o->unit ? " " : "", *unit = o->unit ? o->unit : "";
     if (isnan(q->estimate)) {
         snprintf(buf, size, "not reached");
         return;
     }
     num(q->estimate, e, sizeof e);
+    if (o->conf_type == COH_CONF_NONE) {
+        snprintf(buf, size, "%s%s%s", e, unit_sp, unit);
+        return;
+    }
+    if (o->median_ci == MEDIAN_SPSS && isnan(q->std_err)) {
+        snprintf(buf, size, "%s%s%s (95%% CI not estimable: no standard error)", e, unit_sp,
+                 unit);
+        return;
+    }
     if (isnan(q->lower))
         snprintf(l, sizeof l, "NR");
     else
@@ -227,11 +248,10 @@ static void median_text(const coh_km_quantile *q, const km_opts *o, char *buf, s
         snprintf(u, sizeof u, "NR");
     else
         num(q->upper, u, sizeof u);
-    snprintf(buf, size, "%s%s%s (%g%% CI %s-%s)", e, o->unit ? " " : "", o->unit ? o->unit : "",
-             o->conf_level * 100, l, u);
+    snprintf(buf, size, "%s%s%s (%g%% CI %s-%s)", e, unit_sp, unit, o->conf_level * 100, l, u);
 }
 
-static void json_quantile(coh_json *j, const coh_km_quantile *q, bool with_se)
+static void json_quantile(coh_json *j, const coh_km_quantile *q, bool with_se, bool empty)
 {
     coh_json_object_begin(j);
     coh_json_key(j, "estimate");
@@ -245,7 +265,10 @@ static void json_quantile(coh_json *j, const coh_km_quantile *q, bool with_se)
         coh_json_number(j, q->std_err);
     }
     coh_json_key(j, "reached");
-    coh_json_bool(j, !isnan(q->estimate));
+    if (empty)
+        coh_json_null(j); /* no patients: neither reached nor not */
+    else
+        coh_json_bool(j, !isnan(q->estimate));
     coh_json_object_end(j);
 }
 
@@ -342,11 +365,12 @@ static void print_json(const char *path, const km_opts *o, const coh_surv_data *
         coh_json_key(&j, "events");
         coh_json_int(&j, (int64_t)km->n_events);
         coh_json_key(&j, "median");
-        json_quantile(&j, &r->median, o->median_ci == MEDIAN_SPSS);
+        bool empty = km->n == 0;
+        json_quantile(&j, &r->median, o->median_ci == MEDIAN_SPSS, empty);
         coh_json_key(&j, "quartiles");
         coh_json_array_begin(&j);
-        json_quantile(&j, &r->q25, false);
-        json_quantile(&j, &r->q75, false);
+        json_quantile(&j, &r->q25, false, empty);
+        json_quantile(&j, &r->q75, false, empty);
         coh_json_array_end(&j);
         coh_json_key(&j, "table");
         coh_json_array_begin(&j);
@@ -451,7 +475,7 @@ static void print_json(const char *path, const km_opts *o, const coh_surv_data *
         coh_json_key(&j, "overall");
         coh_json_object_begin(&j);
         coh_json_key(&j, "median");
-        json_quantile(&j, &overall_fu->fu_median, false);
+        json_quantile(&j, &overall_fu->fu_median, false, false);
         coh_json_key(&j, "n_alive");
         coh_json_int(&j, (int64_t)overall_fu->n_alive);
         coh_json_key(&j, "alive_median");
@@ -468,7 +492,7 @@ static void print_json(const char *path, const km_opts *o, const coh_surv_data *
             coh_json_key(&j, "group");
             coh_json_string(&j, gr[g].name);
             coh_json_key(&j, "median");
-            json_quantile(&j, &gr[g].fu_median, false);
+            json_quantile(&j, &gr[g].fu_median, false, gr[g].km->n == 0);
             coh_json_key(&j, "n_alive");
             coh_json_int(&j, (int64_t)gr[g].n_alive);
             coh_json_key(&j, "alive_median");
@@ -578,6 +602,12 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
         printf("\nSurvival at %s%s%s:\n", t, o->unit ? " " : "", o->unit ? o->unit : "");
         for (size_t g = 0; g < d->n_groups; g++) {
             const coh_km_at *a = &gr[g].at[k];
+            if (gr[g].km->n == 0) {
+                printf("  ");
+                cli_put_clean(gr[g].name, stdout);
+                printf(": no patients\n");
+                continue;
+            }
             char s[32], l[32], u[32];
             snprintf(s, sizeof s, "%.1f%%", a->surv * 100);
             if (isnan(a->lower))
@@ -601,6 +631,12 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
         printf("\nRestricted mean survival time up to %s:\n", t);
         for (size_t g = 0; g < d->n_groups; g++) {
             char e[32], s[32];
+            if (gr[g].km->n == 0) {
+                printf("  ");
+                cli_put_clean(gr[g].name, stdout);
+                printf(": no patients\n");
+                continue;
+            }
             num(gr[g].rmst.estimate, e, sizeof e);
             num(gr[g].rmst.std_err, s, sizeof s);
             printf("  ");
@@ -633,8 +669,11 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
             cli_put_clean(d->group_names[pairs[k].a], stdout);
             printf(" vs ");
             cli_put_clean(d->group_names[pairs[k].b], stdout);
-            printf(": p %s%s, adjusted %s%s\n", pairs[k].p < 0.001 ? "" : "= ", p,
-                   pairs[k].p_adj < 0.001 ? "" : "= ", pa);
+            if (pairs[k].df == 0)
+                printf(": not testable (no events in the pair)\n");
+            else
+                printf(": p %s%s, adjusted %s%s\n", pairs[k].p < 0.001 ? "" : "= ", p,
+                       pairs[k].p_adj < 0.001 ? "" : "= ", pa);
         }
     }
     if (o->followup) {
@@ -642,7 +681,10 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
         printf("\nMedian follow-up (reverse Kaplan-Meier): %s\n", buf);
         if (d->n_groups > 1)
             for (size_t g = 0; g < d->n_groups; g++) {
-                median_text(&gr[g].fu_median, o, buf, sizeof buf);
+                if (gr[g].km->n == 0)
+                    snprintf(buf, sizeof buf, "no patients");
+                else
+                    median_text(&gr[g].fu_median, o, buf, sizeof buf);
                 printf("  ");
                 cli_put_clean(gr[g].name, stdout);
                 printf(": %s\n", buf);
@@ -651,8 +693,11 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
         num(overall_fu->alive_median, m, sizeof m);
         num(overall_fu->alive_q25, q1, sizeof q1);
         num(overall_fu->alive_q75, q3, sizeof q3);
-        printf("Follow-up of the %zu patients without the event: median %s (IQR %s-%s)\n",
-               overall_fu->n_alive, overall_fu->n_alive ? m : "NA", q1, q3);
+        if (overall_fu->n_alive == 0)
+            printf("Every patient had the event: no follow-up of patients without it.\n");
+        else
+            printf("Follow-up of the %zu patients without the event: median %s (IQR %s-%s)\n",
+                   overall_fu->n_alive, m, q1, q3);
     }
 }
 
@@ -815,9 +860,14 @@ static int run(int argc, char **argv)
     }
     if (st == COH_OK && o.followup)
         st = followup(sd->a_time, sd->a_event, sd->n, &o, &overall);
-    if (st == COH_OK && groups_with_data >= 2) {
+    /* with --group, there is always a test line: "not testable" when fewer
+     * than two groups have patients or nobody had the event */
+    if (st == COH_OK && o.group != NULL && sd->n_groups >= 2) {
         st = coh_survdiff(sd->s_time, sd->s_event, sd->s_group, o.strata ? sd->s_stratum : NULL,
                           sd->n, sd->n_groups, &o.test, &test);
+        if (o.pairwise_given && groups_with_data < 3)
+            fprintf(stderr, "cohort km: --pairwise needs 3 or more groups with patients; "
+                            "%zu here, so no pairwise tests\n", groups_with_data);
         if (st == COH_OK && groups_with_data >= 3 && o.pairwise_given) {
             pairs = calloc(sd->n_groups * sd->n_groups, sizeof *pairs);
             double *p = calloc(sd->n_groups * sd->n_groups, sizeof *p);

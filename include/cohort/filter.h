@@ -10,13 +10,16 @@
  *   COH_INTEGER       INTEGER                         INTEGER
  *   COH_DOUBLE        REAL (1.0 = 1 is still true)    REAL
  *   COH_DATE          TEXT 'YYYY-MM-DD'               TEXT
- *   COH_CATEGORICAL   TEXT, the stored level value    TEXT
+ *   COH_CATEGORICAL   REAL when every level is a      REAL
+ *                     number (SPSS/Stata codes),
+ *                     else TEXT, the stored level     TEXT
  *   COH_STRING        TEXT, the stored value          TEXT
  *   missing           NULL
  *
  * Level labels (SPSS/Stata value labels) are not values: compare with the
- * stored level ("sex = '2'"), not its label ("sex = 'female'"), unless the
- * level itself is the text.
+ * stored level ("sex = 2"), not its label ("sex = 'female'"), unless the
+ * level itself is the text.  Numeric codes compare as numbers, so that
+ * "stage > 2" keeps 10.
  *
  * Column names are matched case-insensitively, as SQL does; names that are
  * not plain identifiers are written in double quotes ("ph.ecog").  Two

@@ -93,9 +93,9 @@ typedef struct coh_km_at {
     bool beyond;         /* time is after the last observation */
 } coh_km_at;
 
-/* Survival at k times (any order; each answered on its own, n_event and
- * n_censor counted from the previous time in the list as given, sorted
- * ascending by the caller for R's semantics). */
+/* Survival at k times, ascending (COH_EINVAL otherwise: R's summary sorts
+ * them, and events and censorings are counted over (previous time, time]).
+ * An empty curve gives NAN values and 0 at risk. */
 coh_status coh_km_at_times(const coh_km *km, const double *times, size_t k, coh_km_at *out);
 
 /* Restricted mean survival time: the area under S from 0 to tau, with its
@@ -103,6 +103,7 @@ coh_status coh_km_at_times(const coh_km *km, const double *times, size_t k, coh_
 typedef struct coh_rmst {
     double tau, estimate, std_err;
 } coh_rmst;
+/* An empty curve gives NAN. */
 coh_status coh_km_rmst(const coh_km *km, double tau, coh_rmst *out);
 
 #endif

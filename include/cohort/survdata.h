@@ -58,7 +58,7 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec,
                             coh_surv_data **out, coh_error *err);
 void coh_surv_data_free(coh_surv_data *d);
 
-/* Sort n non-negative times in place, carrying a 64-bit payload per time
+/* Sort n doubles (any sign; no NAN) in place, carrying a 64-bit payload per time
  * (a row number, or codes packed by the caller), stable: ties keep their
  * order.  LSD radix sort on the bits of the doubles, O(n); the payload
  * travels with the key so that nothing is gathered from memory afterwards

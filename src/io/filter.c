@@ -69,6 +69,9 @@ typedef struct flt_ctx {
     const coh_table *t;
     size_t *map;          /* SQL column index -> table column index */
     size_t n_map;
+    double **level_num;   /* per SQL column: the levels as numbers when every
+                             level is a number (SPSS/Stata labelled codes,
+                             "stage" 1-4 read as categorical), else NULL */
     char *decl;           /* CREATE TABLE x(...) for sqlite3_declare_vtab */
     int n_select;         /* SELECTs the authorizer has seen */
     char denied[192];     /* why the authorizer refused, or "" */
@@ -231,8 +234,11 @@ static int vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *sctx, int i)
     case COH_CATEGORICAL:
     case COH_STRING: {
         int32_t k = col->code[r];
+        const double *num = c->ctx->level_num[i];
         if (k < 0 || (size_t)k >= col->n_levels)
             sqlite3_result_null(sctx);
+        else if (num != NULL) /* numeric codes compare as numbers: 10 > 2 */
+            sqlite3_result_double(sctx, num[k]);
         else /* the table outlives the statement */
             sqlite3_result_text(sctx, col->levels[k], -1, SQLITE_STATIC);
         break;
@@ -338,6 +344,32 @@ static bool mentioned(const char *name, const char *where)
     return false;
 }
 
+/* The levels of a categorical column as numbers, when every level is a
+ * plain decimal number (e.g. SPSS codes 1, 2, 9, 10 with value labels);
+ * NULL otherwise or when memory runs out (the column is then text). */
+static double *numeric_levels(const coh_column *c)
+{
+    if (c->type != COH_CATEGORICAL || c->n_levels == 0)
+        return NULL;
+    double *v = malloc(c->n_levels * sizeof *v);
+    if (v == NULL)
+        return NULL;
+    for (size_t k = 0; k < c->n_levels; k++) {
+        const char *s = c->levels[k];
+        char *end;
+        v[k] = strtod(s, &end);
+        bool plain = *s != '\0' && *end == '\0' && isfinite(v[k]);
+        for (const char *q = s; plain && *q; q++)
+            plain = (*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '+' ||
+                    *q == 'e' || *q == 'E';
+        if (!plain) {
+            free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
 /* Build ctx->decl, `CREATE TABLE x("a" INTEGER, "b""c" REAL, ...)`, and
  * ctx->map.  Only the columns `where` may mention are declared: SQLite
  * allows at most 2000 columns in a table, fewer than some SAS or SPSS files
@@ -352,7 +384,8 @@ static coh_status build_decl(flt_ctx *ctx, const char *where)
         len += 2 * strlen(t->cols[j]->name) + 16;
     ctx->decl = malloc(len);
     ctx->map = malloc((t->n_cols ? t->n_cols : 1) * sizeof *ctx->map);
-    if (ctx->decl == NULL || ctx->map == NULL)
+    ctx->level_num = calloc(t->n_cols ? t->n_cols : 1, sizeof *ctx->level_num);
+    if (ctx->decl == NULL || ctx->map == NULL || ctx->level_num == NULL)
         return COH_ENOMEM;
     char *p = ctx->decl;
     p += sprintf(p, "CREATE TABLE x(");
@@ -369,8 +402,10 @@ static coh_status build_decl(flt_ctx *ctx, const char *where)
                 *p++ = '"';
         }
         *p++ = '"';
+        ctx->level_num[ctx->n_map] = numeric_levels(c);
         const char *decl_type = c->type == COH_INTEGER ? " INTEGER"
-                                : c->type == COH_DOUBLE ? " REAL" : " TEXT";
+                                : c->type == COH_DOUBLE || ctx->level_num[ctx->n_map] ? " REAL"
+                                                                                     : " TEXT";
         p += sprintf(p, "%s", decl_type);
         ctx->map[ctx->n_map++] = j;
     }
@@ -738,6 +773,10 @@ coh_status coh_table_filter(const coh_table *t, const char *where, uint8_t *keep
     sqlite3_close(db);
     free(ctx.decl);
     free(ctx.map);
+    if (ctx.level_num != NULL)
+        for (size_t m = 0; m < ctx.n_map; m++)
+            free(ctx.level_num[m]);
+    free(ctx.level_num);
     return st;
 }
 

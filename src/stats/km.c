@@ -413,18 +413,20 @@ coh_status coh_km_median_spss(const coh_km *km, coh_km_quantile *out)
 coh_status coh_km_at_times(const coh_km *km, const double *times, size_t k, coh_km_at *out)
 {
     double prev = -INFINITY;
+    for (size_t q = 0; q < k; q++)
+        if (isnan(times[q]) || (q > 0 && times[q] < times[q - 1]))
+            return COH_EINVAL; /* counts per interval need ascending times */
     for (size_t q = 0; q < k; q++) {
         double t = times[q];
         coh_km_at *a = &out[q];
+        bool empty = km->n_times == 0; /* no patients: nothing to say */
         a->time = t;
-        a->surv = 1;
-        a->std_err = 0;
-        a->lower = a->upper = km->conf_type == COH_CONF_NONE ? NAN : 1;
+        a->surv = empty ? NAN : 1;
+        a->std_err = empty ? NAN : 0;
+        a->lower = a->upper = km->conf_type == COH_CONF_NONE || empty ? NAN : 1;
         a->n_risk = 0;
         a->n_event = a->n_censor = 0;
         a->beyond = km->n_times == 0 || t > km->time[km->n_times - 1];
-        if (isnan(t))
-            return COH_EINVAL;
         /* last row at or before t: the value of the step function */
         size_t j = 0;
         bool found = false;
@@ -462,6 +464,8 @@ coh_status coh_km_rmst(const coh_km *km, double tau, coh_rmst *out)
     out->estimate = out->std_err = NAN;
     if (!(tau > 0) || !isfinite(tau))
         return COH_EINVAL;
+    if (km->n_times == 0)
+        return COH_OK; /* no patients: no mean */
     /* rectangles of height S(t_{j-1}) over (t_{j-1}, t_j] for the times up
      * to tau, then the last up to tau (R's survmean with rmean = tau) */
     double area = 0, prev_t = 0, prev_s = 1;

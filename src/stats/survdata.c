@@ -52,7 +52,11 @@ coh_status coh_sort_times(double *time, uint64_t *payload, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         double t = time[i] + 0.0; /* -0.0 becomes +0.0 */
-        memcpy(&key[i], &t, sizeof t);
+        uint64_t b;
+        memcpy(&b, &t, sizeof t);
+        /* IEEE 754 bits order like integers once negative values have all
+         * bits flipped and positive ones their sign bit set */
+        key[i] = b >> 63 ? ~b : b | (UINT64_C(1) << 63);
     }
     uint64_t *k_in = key, *k_out = key2, *p_in = payload, *p_out = pay2;
     for (unsigned shift = 0; shift < 64; shift += 16) {
@@ -81,8 +85,10 @@ coh_status coh_sort_times(double *time, uint64_t *payload, size_t n)
         p_in = p_out;
         p_out = pt;
     }
-    for (size_t i = 0; i < n; i++)
-        memcpy(&time[i], &k_in[i], sizeof time[i]);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = k_in[i] >> 63 ? k_in[i] & ~(UINT64_C(1) << 63) : ~k_in[i];
+        memcpy(&time[i], &b, sizeof time[i]);
+    }
     if (p_in != payload)
         memcpy(payload, p_in, n * sizeof *payload);
     free(key);
@@ -148,8 +154,16 @@ static bool matches(const coh_column *c, size_t i, const code_list *cl)
         }
         return false;
     }
-    if (in_list(c->levels[c->code[i]], cl->text, cl->n))
+    const char *level = c->levels[c->code[i]];
+    if (in_list(level, cl->text, cl->n))
         return true;
+    /* a numeric level (SPSS code "2") matches the code "2.0" too */
+    char *end;
+    double lv = strtod(level, &end);
+    if (*level != '\0' && *end == '\0')
+        for (size_t k = 0; k < cl->n && k < 16; k++)
+            if (cl->is_num[k] && cl->num[k] == lv)
+                return true;
     if (c->level_labels != NULL && c->level_labels[c->code[i]] != NULL)
         return in_list(c->level_labels[c->code[i]], cl->text, cl->n);
     return false;
@@ -199,12 +213,6 @@ static coh_status group_codes(const coh_column *c, int32_t *code, char ***names,
     coh_status st = COH_ENOMEM;
     if (perm == NULL || distinct == NULL)
         goto done;
-    /* shift so that negative group codes sort too */
-    double lo = INFINITY;
-    for (size_t i = 0; i < m; i++)
-        lo = fmin(lo, v[i]);
-    for (size_t i = 0; i < m; i++)
-        v[i] -= lo;
     for (size_t i = 0; i < m; i++)
         perm[i] = i;
     if ((st = coh_sort_times(v, perm, m)) != COH_OK)
@@ -223,7 +231,10 @@ static coh_status group_codes(const coh_column *c, int32_t *code, char ***names,
         goto done;
     for (size_t k = 0; k < nd; k++) {
         char buf[40];
-        coh_format_num(distinct[k] + lo, buf, sizeof buf);
+        if (c->type == COH_DATE)
+            coh_format_date(distinct[k], buf, sizeof buf);
+        else
+            coh_format_num(distinct[k], buf, sizeof buf);
         if (((*names)[k] = strdup(buf)) == NULL)
             goto done;
         (*n_names)++;
@@ -232,7 +243,7 @@ static coh_status group_codes(const coh_column *c, int32_t *code, char ***names,
         code[i] = -1;
         if (coh_column_is_na(c, i))
             continue;
-        double x = c->num[i] - lo;
+        double x = c->num[i];
         size_t a = 0, b = nd; /* binary search */
         while (b - a > 1) {
             size_t mid = (a + b) / 2;
@@ -309,7 +320,9 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     char bad_buf[40];
     for (size_t i = 0; i < n; i++) {
         ev[i] = 0;
-        if (coh_column_is_na(ce, i))
+        /* rows the filter excludes are not checked: "--where" can remove
+         * rows with codes or times that would otherwise be errors */
+        if (coh_column_is_na(ce, i) || (spec->keep != NULL && !spec->keep[i]))
             continue;
         if (matches(ce, i, &ev_codes)) {
             ev[i] = 1;
@@ -353,7 +366,7 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     /* negative times */
     size_t neg_rows[3], n_neg = 0;
     for (size_t i = 0; i < n; i++)
-        if (!coh_column_is_na(ct, i) && ct->num[i] < 0) {
+        if (!coh_column_is_na(ct, i) && ct->num[i] < 0 && (spec->keep == NULL || spec->keep[i])) {
             if (n_neg < 3)
                 neg_rows[n_neg] = i;
             n_neg++;

@@ -26,6 +26,7 @@
 
 #include "../check.h"
 #include "cohort/filter.h"
+#include "cohort/io.h"
 #include "cohort/table.h"
 #include "core/colbuild.h"
 #include "core/core.h"
@@ -579,8 +580,33 @@ static void test_million_rows(void)
     coh_table_free(t);
 }
 
+/* Categorical codes that are numbers (SPSS/Stata labelled values, or a
+ * column declared categorical) compare as numbers: 10 > 2. */
+static void test_numeric_levels(void)
+{
+    const char *csv = "stage,g\n2,a\n9,b\n10,a\n11,b\n2,a\n10,b\n";
+    coh_read_options o;
+    coh_read_options_init(&o);
+    coh_col_type ty[] = {{"stage", COH_CATEGORICAL}};
+    o.col_types = ty;
+    o.n_col_types = 1;
+    coh_table *t = NULL;
+    coh_error e;
+    check_int(coh_read_csv_mem(csv, strlen(csv), "s.csv", &o, &t, &e), COH_OK, "read");
+    uint8_t keep[6];
+    size_t n = 0;
+    check_int(coh_table_filter(t, "stage > 2", keep, &n, &e), COH_OK, "filter");
+    check_int(n, 4, "9, 10, 11, 10 are > 2 as numbers");
+    check_int(coh_table_filter(t, "stage = '10'", keep, &n, &e), COH_OK, "text literal");
+    check_int(n, 2, "'10' compares as the number 10");
+    check_int(coh_table_filter(t, "g = 'a'", keep, &n, &e), COH_OK, "text levels stay text");
+    check_int(n, 3, "three a");
+    coh_table_free(t);
+}
+
 int main(void)
 {
+    RUN(test_numeric_levels);
     RUN(test_numbers);
     RUN(test_integers_vs_doubles);
     RUN(test_dates);
