@@ -6,6 +6,9 @@
  * values), sorted by stratum and then by time ascending, with the model
  * matrix in the same row order.  coh_cox_data_build (design.h) prepares it
  * from a table.  Formulas: docs/methods.md, sections 10 onwards.
+ *
+ * Names: the fitted model is a coh_cox_model; coh_cox_fit is the function
+ * that makes one (a struct and a function cannot share a name in C).
  */
 #ifndef COHORT_COX_H
 #define COHORT_COX_H
@@ -55,7 +58,7 @@ void coh_cox_options_init(coh_cox_options *o);
 
 /* A fitted model.  Aliased (linearly dependent) columns have coef NAN and
  * zero rows and columns in var, as R's NA coefficients. */
-typedef struct coh_cox_fit {
+typedef struct coh_cox_model {
     size_t n, p;
     size_t n_events;
     double *coef;        /* p */
@@ -78,7 +81,7 @@ typedef struct coh_cox_fit {
     coh_ties ties;
     char warnings[COH_COX_MAX_WARNINGS][200];
     size_t n_warnings;
-} coh_cox_fit;
+} coh_cox_model;
 
 /* Fit the model by Newton-Raphson with step-halving, as R's coxph.fit /
  * agreg: centred covariates, convergence when the relative change in the
@@ -86,13 +89,13 @@ typedef struct coh_cox_fit {
  * p may be 0 (the null model: loglik only).  No events, or p columns all
  * aliased, is a result with warnings, not an error.  *out is the caller's
  * (coh_cox_fit_free). */
-coh_status coh_cox_fit(const coh_cox_data *d, const coh_cox_options *o, coh_cox_fit **out);
-void coh_cox_fit_free(coh_cox_fit *f);
+coh_status coh_cox_fit(const coh_cox_data *d, const coh_cox_options *o, coh_cox_model **out);
+void coh_cox_fit_free(coh_cox_model *f);
 
 /* Joint Wald test of the coefficients cols[0..k) (a multi-level factor as
  * one term), with the fit's variance (robust when the fit is robust):
  * chisq = b' V^-1 b over the non-aliased ones, df their number. */
-coh_status coh_cox_wald(const coh_cox_fit *f, const size_t *cols, size_t k, double *chisq,
+coh_status coh_cox_wald(const coh_cox_model *f, const size_t *cols, size_t k, double *chisq,
                         int *df);
 
 /* Harrell's concordance of the fit's linear predictor with its standard
@@ -102,7 +105,7 @@ typedef struct coh_concordance {
     double estimate, std_err;
     double concordant, discordant, tied_x, tied_y, tied_xy;
 } coh_concordance;
-coh_status coh_cox_concordance(const coh_cox_data *d, const coh_cox_fit *f,
+coh_status coh_cox_concordance(const coh_cox_data *d, const coh_cox_model *f,
                                coh_concordance *out);
 
 /* Proportional-hazards test from scaled Schoenfeld residuals, as R's
@@ -127,7 +130,7 @@ typedef struct coh_zph_result {
     double global_p;
 } coh_zph_result;
 /* Terms are groups of columns: term_first[t], term_ncols[t]. */
-coh_status coh_cox_zph(const coh_cox_data *d, const coh_cox_fit *f, coh_zph_transform transform,
+coh_status coh_cox_zph(const coh_cox_data *d, const coh_cox_model *f, coh_zph_transform transform,
                        const size_t *term_first, const size_t *term_ncols, size_t n_terms,
                        coh_zph_result **out);
 void coh_zph_result_free(coh_zph_result *z);
@@ -139,7 +142,7 @@ typedef struct coh_cox_curve {
     size_t n_times;
     double *time, *n_risk, *n_event, *surv, *std_err, *lower, *upper;
 } coh_cox_curve;
-coh_status coh_cox_predict(const coh_cox_data *d, const coh_cox_fit *f, const double *newx,
+coh_status coh_cox_predict(const coh_cox_data *d, const coh_cox_model *f, const double *newx,
                            double conf_level, coh_cox_curve **out);
 void coh_cox_curve_free(coh_cox_curve *c);
 

@@ -33,7 +33,7 @@ typedef struct coh_univariable {
     char *term;
     size_t n, events;         /* rows and events used */
     coh_design *design;       /* its columns (names, reference level) */
-    coh_cox_fit *fit;
+    coh_cox_model *fit;
     double p;                 /* the term's test: joint Wald (or LR) */
     int df;
 } coh_univariable;
@@ -81,7 +81,7 @@ typedef struct coh_select_result {
     size_t n_final;
     coh_design *design;       /* the final model */
     coh_cox_data *data;
-    coh_cox_fit *fit;
+    coh_cox_model *fit;
 } coh_select_result;
 
 /* Screen, then select, on one complete-case set fixed before the start
