@@ -73,6 +73,7 @@ typedef struct coh_cox_model {
     double score_chisq;  /* score test of all coefficients = 0 */
     double wald_chisq;   /* Wald test, model-based variance (robust if robust) */
     double lr_chisq;     /* 2 (loglik - loglik_null) */
+    double robust_score_chisq; /* robust score test (R's fit$rscore), NAN unless robust */
     int df;              /* non-aliased coefficients */
     int iterations;
     bool converged;
@@ -100,7 +101,9 @@ coh_status coh_cox_wald(const coh_cox_model *f, const size_t *cols, size_t k, do
 
 /* Harrell's concordance of the fit's linear predictor with its standard
  * error, as R's concordance(fit) (survival 3.5: ties in the predictor count
- * 1/2; pairs comparable within strata; weighted). */
+ * 1/2; pairs comparable within strata; weighted).  No comparable pair (no
+ * event, say): COH_EDOMAIN with the counts filled and estimate, std_err
+ * NAN. */
 typedef struct coh_concordance {
     double estimate, std_err;
     double concordant, discordant, tied_x, tied_y, tied_xy;
@@ -129,7 +132,10 @@ typedef struct coh_zph_result {
     int global_df;
     double global_p;
 } coh_zph_result;
-/* Terms are groups of columns: term_first[t], term_ncols[t]. */
+/* Terms are groups of columns: term_first[t], term_ncols[t].  Aliased
+ * columns are left out, as R does; a term whose columns are all aliased
+ * has chisq and p NAN and df 0 (R drops its row).  COH_EDOMAIN when there
+ * is no event or no non-aliased column. */
 coh_status coh_cox_zph(const coh_cox_data *d, const coh_cox_model *f, coh_zph_transform transform,
                        const size_t *term_first, const size_t *term_ncols, size_t n_terms,
                        coh_zph_result **out);
@@ -137,10 +143,21 @@ void coh_zph_result_free(coh_zph_result *z);
 
 /* Predicted survival for covariate values newx (p values, on the model
  * matrix scale), as R's survfit(fit, newdata =) with the baseline hazard
- * matching the ties method (Breslow or Efron), log-transformed 95% CI. */
+ * matching the ties method (Breslow or Efron), log-transformed CI at
+ * conf_level (R's conf.int, e.g. 0.95).  A stratified model gives one
+ * curve per stratum, as R does when newdata has no strata column: rows
+ * strata_first[k] .. strata_first[k + 1] - 1 are stratum k's.  One row
+ * per distinct observed time of the stratum (events and censorings). */
 typedef struct coh_cox_curve {
-    size_t n_times;
-    double *time, *n_risk, *n_event, *surv, *std_err, *lower, *upper;
+    size_t n_times;      /* rows, all strata */
+    size_t n_strata;     /* d->n_strata (1 when unstratified) */
+    size_t *strata_first; /* n_strata + 1 row offsets */
+    double *time, *n_risk, *n_event, *n_censor; /* weighted counts */
+    double *surv;
+    double *cumhaz;      /* cumulative hazard for newx */
+    double *se_cumhaz;   /* its standard error: R's fit$std.err */
+    double *std_err;     /* standard error of surv: surv * se_cumhaz */
+    double *lower, *upper; /* NAN where surv = 0 (as R's NA) */
 } coh_cox_curve;
 coh_status coh_cox_predict(const coh_cox_data *d, const coh_cox_model *f, const double *newx,
                            double conf_level, coh_cox_curve **out);

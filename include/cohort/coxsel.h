@@ -75,6 +75,9 @@ typedef struct coh_select_result {
     size_t n_rows;            /* the fixed complete-case set */
     char **screened_in;       /* terms passing the entry screen */
     size_t n_screened_in;
+    coh_univariable_result *screen; /* the screen's fits (every candidate
+                                 alone, on the fixed rows), or NULL when
+                                 there is no screen */
     coh_select_step *steps;
     size_t n_steps;
     char **final_terms;

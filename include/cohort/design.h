@@ -63,6 +63,8 @@ typedef struct coh_dropped {
     size_t missing_outcome;   /* time or event missing */
     size_t missing_covariate; /* a term's column missing (listwise) */
     size_t missing_other;     /* stratum, weight or cluster missing */
+    size_t not_allowed;       /* complete, but left out by row_allowed (in a
+                                 selection: missing in another candidate) */
 } coh_dropped;
 
 /* Build the design and the data of one model: rows complete in every

@@ -1,0 +1,960 @@
+/* cox.c - `cohort cox DATA --time COL --event COL --terms a,b,c ...`: Cox
+ * regression, univariable screens and variable selection, with the
+ * diagnostics a reviewer asks for (concordance, proportional hazards). */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cohort/cox.h"
+#include "cohort/coxsel.h"
+#include "cohort/design.h"
+#include "cohort/dist.h"
+#include "cohort/filter.h"
+#include "cohort/format.h"
+
+enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV };
+
+/* A comma-separated list kept with its buffer. */
+typedef struct strlist {
+    char *buf;
+    const char **v;
+    size_t n;
+} strlist;
+
+typedef struct cox_opts {
+    const char *time, *event, *strata, *cluster, *weights, *where, *predict;
+    strlist terms, categorical, refs, pers, event_values, censor_values;
+    bool robust, univariable, common_cases, zph_given;
+    coh_cox_options fit;
+    coh_zph_transform zph;
+    coh_select_options sel;
+    double conf_level;
+    enum out_format format;
+    bool timings;
+} cox_opts;
+
+static int list_set(strlist *l, const char *v)
+{
+    free(l->buf);
+    free(l->v);
+    l->buf = strdup(v);
+    size_t cnt = 1;
+    for (const char *p = v; *p; p++)
+        cnt += *p == ',';
+    l->v = calloc(cnt, sizeof *l->v);
+    l->n = 0;
+    if (l->buf == NULL || l->v == NULL)
+        return -1;
+    char *save = NULL;
+    for (char *tok = strtok_r(l->buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        l->v[l->n++] = tok;
+    }
+    return 0;
+}
+
+static void list_free(strlist *l)
+{
+    free(l->buf);
+    free(l->v);
+}
+
+static int parse_prob(cli_args *a, const char *opt, const char *v, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (*end != '\0' || !(x > 0 && x <= 1))
+        return cli_usage_error(a->cmd, "%s wants a probability in (0, 1], got '%s'", opt, v);
+    *out = x;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, const char **path)
+{
+    cli_args a = {.argc = argc, .argv = argv, .i = 1, .cmd = "cox"};
+    for (; a.i < argc; a.i++) {
+        const char *v = NULL;
+        int bad = 0, got, rc = 0;
+        if (cli_is_help(argv[a.i]))
+            return cli_help(&cli_cox), 1;
+        if (cli_opt(&a, "--time", true, &v, &bad)) {
+            o->time = v;
+        } else if (cli_opt(&a, "--event", true, &v, &bad)) {
+            o->event = v;
+        } else if (cli_opt(&a, "--event-value", true, &v, &bad)) {
+            rc = bad ? 0 : list_set(&o->event_values, v);
+        } else if (cli_opt(&a, "--censor-value", true, &v, &bad)) {
+            rc = bad ? 0 : list_set(&o->censor_values, v);
+        } else if (cli_opt(&a, "--terms", true, &v, &bad)) {
+            rc = bad ? 0 : list_set(&o->terms, v);
+        } else if (cli_opt(&a, "--categorical", true, &v, &bad)) {
+            rc = bad ? 0 : list_set(&o->categorical, v);
+        } else if (cli_opt(&a, "--ref", true, &v, &bad)) {
+            rc = bad ? 0 : list_set(&o->refs, v);
+        } else if (cli_opt(&a, "--per", true, &v, &bad)) {
+            rc = bad ? 0 : list_set(&o->pers, v);
+        } else if (cli_opt(&a, "--strata", true, &v, &bad)) {
+            o->strata = v;
+        } else if (cli_opt(&a, "--cluster", true, &v, &bad)) {
+            o->cluster = v;
+        } else if (cli_opt(&a, "--weights", true, &v, &bad)) {
+            o->weights = v;
+        } else if (cli_opt(&a, "--where", true, &v, &bad)) {
+            o->where = v;
+        } else if (cli_opt(&a, "--robust", false, &v, &bad)) {
+            o->robust = true;
+        } else if (cli_opt(&a, "--ties", true, &v, &bad)) {
+            if (!bad && coh_ties_parse(v, &o->fit.ties) != COH_OK)
+                return cli_usage_error(a.cmd, "--ties wants efron or breslow, got '%s'", v);
+        } else if (cli_opt(&a, "--univariable", false, &v, &bad)) {
+            o->univariable = true;
+        } else if (cli_opt(&a, "--common-cases", false, &v, &bad)) {
+            o->common_cases = true;
+        } else if (cli_opt(&a, "--entry-screen", true, &v, &bad)) {
+            if (!bad && parse_prob(&a, "--entry-screen", v, &o->sel.entry_screen))
+                return EXIT_USAGE;
+        } else if (cli_opt(&a, "--select", true, &v, &bad)) {
+            if (!bad && coh_select_method_parse(v, &o->sel.method) != COH_OK)
+                return cli_usage_error(a.cmd, "--select wants backward, forward or stepwise, "
+                                              "got '%s'", v);
+        } else if (cli_opt(&a, "--stay", true, &v, &bad)) {
+            if (!bad && parse_prob(&a, "--stay", v, &o->sel.stay))
+                return EXIT_USAGE;
+        } else if (cli_opt(&a, "--enter", true, &v, &bad)) {
+            if (!bad && parse_prob(&a, "--enter", v, &o->sel.enter))
+                return EXIT_USAGE;
+        } else if (cli_opt(&a, "--select-test", true, &v, &bad)) {
+            if (!bad && coh_select_test_parse(v, &o->sel.test) != COH_OK)
+                return cli_usage_error(a.cmd, "--select-test wants wald or lr, got '%s'", v);
+        } else if (cli_opt(&a, "--zph", true, &v, &bad)) {
+            if (!bad && coh_zph_transform_parse(v, &o->zph) != COH_OK)
+                return cli_usage_error(a.cmd, "--zph wants km, identity, rank or log, got '%s'",
+                                       v);
+            o->zph_given = true;
+        } else if (cli_opt(&a, "--predict", true, &v, &bad)) {
+            o->predict = v;
+        } else if (cli_opt(&a, "--max-iter", true, &v, &bad)) {
+            char *end;
+            long n = bad ? 0 : strtol(v, &end, 10);
+            if (!bad && (*end != '\0' || n < 0 || n > 10000))
+                return cli_usage_error(a.cmd, "--max-iter wants a whole number from 0 to 10000");
+            o->fit.max_iter = (int)n;
+        } else if (cli_opt(&a, "--eps", true, &v, &bad)) {
+            char *end;
+            double e = bad ? 0 : strtod(v, &end);
+            if (!bad && (*end != '\0' || !(e > 0 && e < 1)))
+                return cli_usage_error(a.cmd, "--eps wants a small positive number such as 1e-9");
+            o->fit.eps = e;
+        } else if (cli_opt(&a, "--conf-level", true, &v, &bad)) {
+            if (!bad && (parse_prob(&a, "--conf-level", v, &o->conf_level) || o->conf_level >= 1))
+                return cli_usage_error(a.cmd, "--conf-level wants a number between 0 and 1");
+        } else if (cli_opt(&a, "--timings", false, &v, &bad)) {
+            o->timings = true;
+        } else if (cli_opt(&a, "--format", true, &v, &bad)) {
+            if (bad) {
+            } else if (strcmp(v, "text") == 0) {
+                o->format = OUT_TEXT;
+            } else if (strcmp(v, "json") == 0) {
+                o->format = OUT_JSON;
+            } else if (strcmp(v, "csv") == 0) {
+                o->format = OUT_CSV;
+            } else {
+                return cli_usage_error(a.cmd, "--format wants text, json or csv, got '%s'", v);
+            }
+        } else if ((got = cli_data_opt(d, &a)) != 0) {
+            if (got < 0)
+                return EXIT_USAGE;
+        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+            return cli_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
+        } else if (*path == NULL) {
+            *path = argv[a.i];
+        } else {
+            return cli_usage_error(a.cmd, "one data file only ('%s' and '%s')", *path, argv[a.i]);
+        }
+        if (bad)
+            return bad;
+        if (rc)
+            return cli_fail(COH_ENOMEM, NULL);
+    }
+    if (*path == NULL)
+        return cli_usage_error(a.cmd, "no data file given");
+    if (o->time == NULL || o->event == NULL || o->terms.n == 0)
+        return cli_usage_error(a.cmd, "--time, --event and --terms are required");
+    return 0;
+}
+
+/* Split "col=value" items into two lists (values kept as text). */
+static int split_pairs(const strlist *l, const char *opt, const char ***col, const char ***val)
+{
+    *col = calloc(l->n ? l->n : 1, sizeof **col);
+    *val = calloc(l->n ? l->n : 1, sizeof **val);
+    if (*col == NULL || *val == NULL)
+        return cli_fail(COH_ENOMEM, NULL);
+    for (size_t k = 0; k < l->n; k++) {
+        char *eq = strchr(l->v[k], '=');
+        if (eq == NULL || eq == l->v[k] || eq[1] == '\0')
+            return cli_usage_error("cox", "%s wants COL=VALUE items, got '%s'", opt, l->v[k]);
+        *eq = '\0';
+        (*col)[k] = l->v[k];
+        (*val)[k] = eq + 1;
+    }
+    return 0;
+}
+
+/* ---- numbers of a fitted model --------------------------------------------- */
+
+typedef struct coef_row {
+    double coef, se, robust_se, hr, lower, upper, z, p;
+} coef_row;
+
+/* Per coefficient: HR = exp(b) (per the term's step), Wald z with the
+ * robust SE when the fit is robust (as R's summary), CI exp(b -+ z se). */
+static coef_row coef_stats(const coh_cox_model *f, size_t j, double conf_level)
+{
+    coef_row r;
+    double zq = coh_dist_norm_quantile(1 - (1 - conf_level) / 2);
+    r.coef = f->coef[j];
+    r.se = f->aliased[j] ? NAN : sqrt(f->var[j * f->p + j]);
+    r.robust_se = f->robust_var && !f->aliased[j] ? sqrt(f->robust_var[j * f->p + j]) : NAN;
+    double se = f->robust_var ? r.robust_se : r.se;
+    r.hr = exp(r.coef);
+    r.lower = exp(r.coef - zq * se);
+    r.upper = exp(r.coef + zq * se);
+    r.z = r.coef / se;
+    r.p = 2 * coh_dist_norm_q(fabs(r.z));
+    return r;
+}
+
+static void p_text(double p, char *buf, size_t size)
+{
+    char v[32];
+    coh_format_p(p, 2, v, sizeof v);
+    snprintf(buf, size, "%s", v);
+}
+
+/* A hazard ratio as journals print it: two decimals ("1.73 (1.24-2.40)"),
+ * three significant digits when that would show 0.00 or be very wide. */
+static void ratio_text(double v, char *buf, size_t size)
+{
+    if (isnan(v))
+        snprintf(buf, size, "NA");
+    else if (v < 0.01 || v >= 1000)
+        coh_format_human(v, 3, buf, size);
+    else
+        snprintf(buf, size, "%.2f", v);
+}
+
+static void hr_text(const coef_row *r, char *buf, size_t size)
+{
+    char h[32], l[32], u[32];
+    if (isnan(r->coef)) {
+        snprintf(buf, size, "(aliased)");
+        return;
+    }
+    ratio_text(r->hr, h, sizeof h);
+    ratio_text(r->lower, l, sizeof l);
+    ratio_text(r->upper, u, sizeof u);
+    snprintf(buf, size, "%s (%s-%s)", h, l, u);
+}
+
+/* ---- JSON --------------------------------------------------------------------- */
+
+static void json_test(coh_json *j, const char *key, double chisq, int df)
+{
+    coh_json_key(j, key);
+    coh_json_object_begin(j);
+    coh_json_key(j, "chisq");
+    coh_json_number(j, chisq);
+    coh_json_key(j, "df");
+    coh_json_int(j, df);
+    coh_json_key(j, "p");
+    coh_json_number(j, df > 0 ? coh_dist_chisq_q(chisq, df) : NAN);
+    coh_json_object_end(j);
+}
+
+/* The model object: everything about one fit. */
+static void json_model(coh_json *j, const cox_opts *o, const coh_design *des,
+                       const coh_cox_data *data, const coh_cox_model *f, const coh_dropped *dr,
+                       bool diagnostics)
+{
+    coh_json_object_begin(j);
+    coh_json_key(j, "n");
+    coh_json_int(j, (int64_t)f->n);
+    coh_json_key(j, "events");
+    coh_json_int(j, (int64_t)f->n_events);
+    coh_json_key(j, "n_dropped");
+    if (dr != NULL) {
+        coh_json_object_begin(j);
+        coh_json_key(j, "filtered");
+        coh_json_int(j, (int64_t)dr->filtered);
+        coh_json_key(j, "missing_outcome");
+        coh_json_int(j, (int64_t)dr->missing_outcome);
+        coh_json_key(j, "missing_covariate");
+        coh_json_int(j, (int64_t)dr->missing_covariate);
+        coh_json_key(j, "missing_other");
+        coh_json_int(j, (int64_t)dr->missing_other);
+        coh_json_object_end(j);
+    } else {
+        coh_json_null(j);
+    }
+    coh_json_key(j, "ties");
+    coh_json_string(j, coh_ties_name(f->ties));
+    coh_json_key(j, "robust");
+    coh_json_bool(j, f->robust);
+    coh_json_key(j, "loglik");
+    coh_json_object_begin(j);
+    coh_json_key(j, "null");
+    coh_json_number(j, f->loglik_null);
+    coh_json_key(j, "final");
+    coh_json_number(j, f->loglik);
+    coh_json_object_end(j);
+    coh_json_key(j, "iterations");
+    coh_json_int(j, f->iterations);
+    coh_json_key(j, "converged");
+    coh_json_bool(j, f->converged);
+    coh_json_key(j, "step_halvings");
+    coh_json_int(j, f->step_halvings);
+    coh_json_key(j, "coefficients");
+    coh_json_array_begin(j);
+    for (size_t c = 0; c < f->p; c++) {
+        coef_row r = coef_stats(f, c, o->conf_level);
+        coh_json_object_begin(j);
+        coh_json_key(j, "name");
+        coh_json_string(j, des->col_names[c]);
+        coh_json_key(j, "term");
+        coh_json_string(j, des->term_names[des->col_term[c]]);
+        coh_json_key(j, "per");
+        coh_json_number(j, des->term_per[des->col_term[c]]);
+        coh_json_key(j, "reference");
+        coh_json_string(j, des->term_ref[des->col_term[c]]);
+        coh_json_key(j, "coef");
+        coh_json_number(j, r.coef);
+        coh_json_key(j, "se");
+        coh_json_number(j, r.se);
+        coh_json_key(j, "robust_se");
+        coh_json_number(j, r.robust_se);
+        coh_json_key(j, "hr");
+        coh_json_number(j, r.hr);
+        coh_json_key(j, "lower");
+        coh_json_number(j, r.lower);
+        coh_json_key(j, "upper");
+        coh_json_number(j, r.upper);
+        coh_json_key(j, "z");
+        coh_json_number(j, r.z);
+        coh_json_key(j, "p");
+        coh_json_number(j, r.p);
+        coh_json_key(j, "aliased");
+        coh_json_bool(j, f->aliased[c]);
+        coh_json_key(j, "infinite");
+        coh_json_bool(j, f->infinite[c]);
+        coh_json_object_end(j);
+    }
+    coh_json_array_end(j);
+    coh_json_key(j, "terms");
+    coh_json_array_begin(j);
+    for (size_t t = 0; t < des->n_terms; t++) {
+        size_t cols[256], k = 0;
+        for (size_t c = 0; c < des->term_ncols[t] && k < 256; c++)
+            cols[k++] = des->term_first[t] + c;
+        double chisq = NAN;
+        int df = 0;
+        coh_cox_wald(f, cols, k, &chisq, &df);
+        coh_json_object_begin(j);
+        coh_json_key(j, "term");
+        coh_json_string(j, des->term_names[t]);
+        coh_json_key(j, "df");
+        coh_json_int(j, df);
+        coh_json_key(j, "chisq");
+        coh_json_number(j, chisq);
+        coh_json_key(j, "p");
+        coh_json_number(j, df > 0 ? coh_dist_chisq_q(chisq, df) : NAN);
+        coh_json_object_end(j);
+    }
+    coh_json_array_end(j);
+    coh_json_key(j, "tests");
+    coh_json_object_begin(j);
+    json_test(j, "likelihood_ratio", f->lr_chisq, f->df);
+    json_test(j, "wald", f->wald_chisq, f->df);
+    json_test(j, "score", f->score_chisq, f->df);
+    coh_json_object_end(j);
+    if (diagnostics) {
+        coh_concordance cc;
+        coh_json_key(j, "concordance");
+        if (coh_cox_concordance(data, f, &cc) == COH_OK) {
+            coh_json_object_begin(j);
+            coh_json_key(j, "estimate");
+            coh_json_number(j, cc.estimate);
+            coh_json_key(j, "se");
+            coh_json_number(j, cc.std_err);
+            coh_json_object_end(j);
+        } else {
+            coh_json_null(j);
+        }
+        coh_zph_result *z = NULL;
+        coh_json_key(j, "zph");
+        if (f->df > 0 && coh_cox_zph(data, f, o->zph, des->term_first, des->term_ncols,
+                                     des->n_terms, &z) == COH_OK) {
+            coh_json_object_begin(j);
+            coh_json_key(j, "transform");
+            coh_json_string(j, coh_zph_transform_name(o->zph));
+            coh_json_key(j, "terms");
+            coh_json_array_begin(j);
+            for (size_t t = 0; t < z->n_terms; t++) {
+                coh_json_object_begin(j);
+                coh_json_key(j, "term");
+                coh_json_string(j, des->term_names[t]);
+                coh_json_key(j, "chisq");
+                coh_json_number(j, z->chisq[t]);
+                coh_json_key(j, "df");
+                coh_json_int(j, z->df[t]);
+                coh_json_key(j, "p");
+                coh_json_number(j, z->p[t]);
+                coh_json_object_end(j);
+            }
+            coh_json_array_end(j);
+            coh_json_key(j, "global");
+            coh_json_object_begin(j);
+            coh_json_key(j, "chisq");
+            coh_json_number(j, z->global_chisq);
+            coh_json_key(j, "df");
+            coh_json_int(j, z->global_df);
+            coh_json_key(j, "p");
+            coh_json_number(j, z->global_p);
+            coh_json_object_end(j);
+            coh_json_object_end(j);
+        } else {
+            coh_json_null(j);
+        }
+        coh_zph_result_free(z);
+    }
+    coh_json_key(j, "warnings");
+    coh_json_array_begin(j);
+    for (size_t w = 0; w < f->n_warnings; w++)
+        coh_json_string(j, f->warnings[w]);
+    coh_json_array_end(j);
+    coh_json_object_end(j);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+static void print_model_text(const cox_opts *o, const coh_design *des, const coh_cox_data *data,
+                             const coh_cox_model *f, const coh_dropped *dr, const char *title)
+{
+    printf("%s\n", title);
+    printf("%zu used, %zu events", f->n, f->n_events);
+    if (dr != NULL) {
+        size_t dropped = dr->missing_outcome + dr->missing_covariate + dr->missing_other;
+        if (dr->filtered)
+            printf(", %zu excluded by --where", dr->filtered);
+        if (dropped)
+            printf(", %zu dropped for missing values (listwise: outcome %zu, covariates %zu, "
+                   "other %zu)", dropped, dr->missing_outcome, dr->missing_covariate,
+                   dr->missing_other);
+    }
+    printf(".  Ties: %s%s.\n\n", coh_ties_name(f->ties), f->robust ? "; robust SE" : "");
+    size_t w = 10;
+    for (size_t c = 0; c < f->p; c++)
+        w = strlen(des->col_names[c]) > w ? strlen(des->col_names[c]) : w;
+    w = w > 40 ? 40 : w;
+    printf("%-*s  %-22s  %s\n", (int)w + 10, "", "HR (95% CI)", "p");
+    for (size_t c = 0; c < f->p; c++) {
+        coef_row r = coef_stats(f, c, o->conf_level);
+        char hr[128], p[32], per[64] = "";
+        size_t t = des->col_term[c];
+        if (des->term_per[t] != 1) {
+            char s[32];
+            coh_format_human(des->term_per[t], 4, s, sizeof s);
+            snprintf(per, sizeof per, " (per %s)", s);
+        }
+        hr_text(&r, hr, sizeof hr);
+        p_text(r.p, p, sizeof p);
+        cli_put_clean(des->col_names[c], stdout);
+        fputs(per, stdout);
+        for (size_t k = strlen(des->col_names[c]) + strlen(per); k < w + 10; k++)
+            putchar(' ');
+        printf("  %-22s  %s%s\n", hr, f->aliased[c] ? "" : p, f->infinite[c] ? "  (infinite?)" : "");
+    }
+    for (size_t t = 0; t < des->n_terms; t++) {
+        if (des->term_ncols[t] < 2)
+            continue;
+        size_t cols[256], k = 0;
+        for (size_t c = 0; c < des->term_ncols[t] && k < 256; c++)
+            cols[k++] = des->term_first[t] + c;
+        double chisq;
+        int df;
+        if (coh_cox_wald(f, cols, k, &chisq, &df) == COH_OK && df > 0) {
+            char p[32];
+            p_text(coh_dist_chisq_q(chisq, df), p, sizeof p);
+            printf("  %s overall (Wald, %d df): p %s%s (reference %s)\n", des->term_names[t], df,
+                   strchr(p, '<') ? "" : "= ", p, des->term_ref[t] ? des->term_ref[t] : "-");
+        }
+    }
+    char c1[32], p1[32];
+    coh_format_human(f->lr_chisq, 4, c1, sizeof c1);
+    p_text(f->df > 0 ? coh_dist_chisq_q(f->lr_chisq, f->df) : NAN, p1, sizeof p1);
+    printf("\nLikelihood ratio test: chi-square %s on %d df, p %s%s\n", c1, f->df,
+           strchr(p1, '<') ? "" : "= ", p1);
+    coh_format_human(f->wald_chisq, 4, c1, sizeof c1);
+    p_text(f->df > 0 ? coh_dist_chisq_q(f->wald_chisq, f->df) : NAN, p1, sizeof p1);
+    printf("Wald test: chi-square %s on %d df, p %s%s\n", c1, f->df, strchr(p1, '<') ? "" : "= ",
+           p1);
+    coh_format_human(f->score_chisq, 4, c1, sizeof c1);
+    p_text(f->df > 0 ? coh_dist_chisq_q(f->score_chisq, f->df) : NAN, p1, sizeof p1);
+    printf("Score test: chi-square %s on %d df, p %s%s\n", c1, f->df, strchr(p1, '<') ? "" : "= ",
+           p1);
+    coh_concordance cc;
+    if (coh_cox_concordance(data, f, &cc) == COH_OK) {
+        char e[32], s[32];
+        coh_format_human(cc.estimate, 3, e, sizeof e);
+        coh_format_human(cc.std_err, 2, s, sizeof s);
+        printf("Concordance: %s (SE %s)\n", e, s);
+    }
+    coh_zph_result *z = NULL;
+    if (f->df > 0 && coh_cox_zph(data, f, o->zph, des->term_first, des->term_ncols, des->n_terms,
+                                 &z) == COH_OK) {
+        char p[32];
+        p_text(z->global_p, p, sizeof p);
+        printf("Proportional hazards (cox.zph, %s transform): global p %s%s", 
+               coh_zph_transform_name(o->zph), strchr(p, '<') ? "" : "= ", p);
+        bool first = true;
+        for (size_t t = 0; t < z->n_terms; t++)
+            if (z->p[t] < 0.05) {
+                p_text(z->p[t], p, sizeof p);
+                printf("%s%s p %s%s", first ? "; departures: " : ", ", des->term_names[t],
+                       strchr(p, '<') ? "" : "= ", p);
+                first = false;
+            }
+        printf("\n");
+    }
+    coh_zph_result_free(z);
+    printf("Iterations: %d, %s%s.\n", f->iterations, f->converged ? "converged" : "NOT converged",
+           f->step_halvings ? " (with step-halving)" : "");
+    for (size_t k = 0; k < f->n_warnings; k++)
+        printf("Warning: %s\n", f->warnings[k]);
+}
+
+/* ---- predicted survival ---------------------------------------------------- */
+
+/* The model-matrix row for "age=60,stage=II": numbers divided by the
+ * term's step, factors as their dummies; interactions are not supported. */
+static int predict_row(const coh_design *des, const char *spec, double *newx)
+{
+    strlist l = {0};
+    if (list_set(&l, spec))
+        return cli_fail(COH_ENOMEM, NULL);
+    for (size_t c = 0; c < des->p; c++)
+        newx[c] = 0;
+    int rc = 0;
+    for (size_t t = 0; t < des->n_terms && rc == 0; t++) {
+        if (strchr(des->term_names[t], ':')) {
+            rc = cli_usage_error("cox", "--predict does not support interaction terms yet");
+            break;
+        }
+        const char *val = NULL;
+        size_t len = strlen(des->term_names[t]);
+        for (size_t k = 0; k < l.n; k++)
+            if (strncmp(l.v[k], des->term_names[t], len) == 0 && l.v[k][len] == '=')
+                val = l.v[k] + len + 1;
+        if (val == NULL) {
+            rc = cli_usage_error("cox", "--predict needs a value for '%s'", des->term_names[t]);
+            break;
+        }
+        if (!des->term_factor[t]) {
+            char *end;
+            double x = strtod(val, &end);
+            if (*end != '\0') {
+                rc = cli_usage_error("cox", "--predict: '%s' wants a number, got '%s'",
+                                     des->term_names[t], val);
+                break;
+            }
+            newx[des->term_first[t]] = x / des->term_per[t];
+            continue;
+        }
+        bool found = des->term_ref[t] && strcmp(des->term_ref[t], val) == 0;
+        for (size_t c = 0; c < des->term_ncols[t]; c++) {
+            const char *name = des->col_names[des->term_first[t] + c];
+            const char *eq = strchr(name, '=');
+            if (eq && strcmp(eq + 1, val) == 0) {
+                newx[des->term_first[t] + c] = 1;
+                found = true;
+            }
+        }
+        if (!found)
+            rc = cli_usage_error("cox", "--predict: '%s' has no level '%s'", des->term_names[t],
+                                 val);
+    }
+    list_free(&l);
+    return rc;
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+static int run(int argc, char **argv)
+{
+    cox_opts o;
+    memset(&o, 0, sizeof o);
+    coh_cox_options_init(&o.fit);
+    o.zph = COH_ZPH_KM;
+    o.sel.method = COH_SELECT_NONE;
+    o.sel.test = COH_SELECT_WALD;
+    o.sel.entry_screen = 0;
+    o.sel.stay = 0.20;
+    o.sel.enter = 0.20;
+    o.conf_level = 0.95;
+    cli_data_opts d;
+    cli_data_opts_init(&d);
+    const char *path = NULL;
+    coh_table *t = NULL;
+    uint8_t *keep = NULL;
+    coh_design *des = NULL;
+    coh_cox_data *data = NULL;
+    coh_cox_model *fit = NULL;
+    coh_univariable_result *uni = NULL;
+    coh_select_result *sel = NULL;
+    const char **ref_col = NULL, **ref_val = NULL, **per_col = NULL, **per_val = NULL;
+    double *per_step = NULL, *newx = NULL;
+    coh_cox_curve *curve = NULL;
+    coh_error err;
+    coh_error_clear(&err);
+    coh_status st;
+
+    int rc = parse_args(argc, argv, &o, &d, &path);
+    if (rc != 0) {
+        rc = rc == 1 ? EXIT_OK : rc;
+        goto done;
+    }
+    if ((rc = split_pairs(&o.refs, "--ref", &ref_col, &ref_val)) != 0 ||
+        (rc = split_pairs(&o.pers, "--per", &per_col, &per_val)) != 0)
+        goto done;
+    per_step = calloc(o.pers.n ? o.pers.n : 1, sizeof *per_step);
+    if (per_step == NULL) {
+        rc = cli_fail(COH_ENOMEM, NULL);
+        goto done;
+    }
+    for (size_t k = 0; k < o.pers.n; k++) {
+        char *end;
+        per_step[k] = strtod(per_val[k], &end);
+        if (*end != '\0' || !(per_step[k] > 0)) {
+            rc = cli_usage_error("cox", "--per wants COL=STEP with a positive step, got '%s=%s'",
+                                 per_col[k], per_val[k]);
+            goto done;
+        }
+    }
+    o.fit.robust = o.robust;
+    double t0 = cli_seconds();
+    if ((rc = cli_load(&d, path, &t)) != EXIT_OK)
+        goto done;
+    double t1 = cli_seconds();
+    if (o.where != NULL) {
+        keep = malloc(t->n_rows ? t->n_rows : 1);
+        if (keep == NULL) {
+            rc = cli_fail(COH_ENOMEM, NULL);
+            goto done;
+        }
+        if ((st = coh_table_filter(t, o.where, keep, NULL, &err)) != COH_OK) {
+            rc = cli_fail(st, err.msg);
+            goto done;
+        }
+    }
+    coh_cox_spec surv = {o.time, o.event, o.event_values.n ? o.event_values.v : NULL,
+                         o.event_values.n, o.censor_values.n ? o.censor_values.v : NULL,
+                         o.censor_values.n, o.strata, o.weights, o.cluster, keep};
+    coh_design_spec spec = {o.terms.v, o.terms.n, o.categorical.v, o.categorical.n,
+                            ref_col, ref_val, o.refs.n, per_col, per_step, o.pers.n};
+    if (o.univariable) {
+        st = coh_cox_univariable(t, &surv, &spec, &o.fit, o.sel.test, o.common_cases, &uni, &err);
+        if (st != COH_OK) {
+            rc = cli_fail(st, err.msg);
+            goto done;
+        }
+    }
+    coh_dropped dropped;
+    memset(&dropped, 0, sizeof dropped);
+    if (o.sel.method != COH_SELECT_NONE) {
+        st = coh_cox_select(t, &surv, &spec, &o.fit, &o.sel, &sel, &err);
+        if (st != COH_OK) {
+            rc = cli_fail(st, err.msg);
+            goto done;
+        }
+    } else {
+        st = coh_cox_data_build(t, &surv, &spec, NULL, &des, &data, &dropped, &err);
+        /* as R's coxph: non-integer case weights imply the robust variance */
+        if (st == COH_OK && data->weight != NULL && !o.fit.robust)
+            for (size_t i = 0; i < data->n; i++)
+                if (data->weight[i] != floor(data->weight[i])) {
+                    o.fit.robust = true;
+                    fprintf(stderr, "cohort cox: non-integer weights: robust variance used, "
+                                    "as R's coxph does\n");
+                    break;
+                }
+        if (st == COH_OK)
+            st = coh_cox_fit(data, &o.fit, &fit);
+        if (st != COH_OK) {
+            rc = cli_fail(st, err.msg);
+            goto done;
+        }
+    }
+    const coh_design *mdes = sel ? sel->design : des;
+    const coh_cox_data *mdata = sel ? sel->data : data;
+    const coh_cox_model *mfit = sel ? sel->fit : fit;
+    if (o.predict != NULL && mfit != NULL) {
+        newx = calloc(mdes->p ? mdes->p : 1, sizeof *newx);
+        if (newx == NULL) {
+            rc = cli_fail(COH_ENOMEM, NULL);
+            goto done;
+        }
+        if ((rc = predict_row(mdes, o.predict, newx)) != 0)
+            goto done;
+        if ((st = coh_cox_predict(mdata, mfit, newx, o.conf_level, &curve)) != COH_OK) {
+            rc = cli_fail(st, "--predict: the curve could not be computed (stratified "
+                              "models are not supported yet)");
+            goto done;
+        }
+    }
+    if (o.timings)
+        fprintf(stderr, "load_seconds=%.3f compute_seconds=%.3f rows=%zu\n", t1 - t0,
+                cli_seconds() - t1, t->n_rows);
+
+    if (o.format == OUT_JSON) {
+        coh_json j;
+        coh_json_init(&j, stdout);
+        coh_json_object_begin(&j);
+        coh_json_key(&j, "file");
+        coh_json_string(&j, path);
+        coh_json_key(&j, "time");
+        coh_json_string(&j, o.time);
+        coh_json_key(&j, "event");
+        coh_json_string(&j, o.event);
+        coh_json_key(&j, "where");
+        coh_json_string(&j, o.where);
+        coh_json_key(&j, "conf_level");
+        coh_json_number(&j, o.conf_level);
+        coh_json_key(&j, "univariable");
+        if (uni != NULL) {
+            coh_json_array_begin(&j);
+            for (size_t k = 0; k < uni->n_terms; k++) {
+                const coh_univariable *u = &uni->terms[k];
+                coh_json_object_begin(&j);
+                coh_json_key(&j, "term");
+                coh_json_string(&j, u->term);
+                coh_json_key(&j, "p");
+                coh_json_number(&j, u->p);
+                coh_json_key(&j, "df");
+                coh_json_int(&j, u->df);
+                coh_json_key(&j, "model");
+                json_model(&j, &o, u->design, NULL, u->fit, NULL, false);
+                coh_json_object_end(&j);
+            }
+            coh_json_array_end(&j);
+        } else {
+            coh_json_null(&j);
+        }
+        coh_json_key(&j, "selection");
+        if (sel != NULL) {
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "method");
+            coh_json_string(&j, coh_select_method_name(sel->options.method));
+            coh_json_key(&j, "test");
+            coh_json_string(&j, coh_select_test_name(sel->options.test));
+            coh_json_key(&j, "entry");
+            coh_json_number(&j, sel->options.entry_screen > 0 ? sel->options.entry_screen : NAN);
+            coh_json_key(&j, "stay");
+            coh_json_number(&j, sel->options.stay);
+            coh_json_key(&j, "enter");
+            coh_json_number(&j, sel->options.enter);
+            coh_json_key(&j, "n_rows");
+            coh_json_int(&j, (int64_t)sel->n_rows);
+            coh_json_key(&j, "screened_in");
+            coh_json_array_begin(&j);
+            for (size_t k = 0; k < sel->n_screened_in; k++)
+                coh_json_string(&j, sel->screened_in[k]);
+            coh_json_array_end(&j);
+            coh_json_key(&j, "steps");
+            coh_json_array_begin(&j);
+            for (size_t k = 0; k < sel->n_steps; k++) {
+                coh_json_object_begin(&j);
+                coh_json_key(&j, "step");
+                coh_json_int(&j, sel->steps[k].step);
+                coh_json_key(&j, sel->steps[k].entered ? "entered" : "removed");
+                coh_json_string(&j, sel->steps[k].term);
+                coh_json_key(&j, "p");
+                coh_json_number(&j, sel->steps[k].p);
+                coh_json_object_end(&j);
+            }
+            coh_json_array_end(&j);
+            coh_json_key(&j, "final");
+            json_model(&j, &o, sel->design, sel->data, sel->fit, NULL, true);
+            coh_json_object_end(&j);
+        } else {
+            coh_json_null(&j);
+        }
+        coh_json_key(&j, "model");
+        if (fit != NULL)
+            json_model(&j, &o, des, data, fit, &dropped, true);
+        else
+            coh_json_null(&j);
+        coh_json_key(&j, "prediction");
+        if (curve != NULL) {
+            coh_json_object_begin(&j);
+            coh_json_key(&j, "for");
+            coh_json_string(&j, o.predict);
+            coh_json_key(&j, "table");
+            coh_json_array_begin(&j);
+            for (size_t k = 0; k < curve->n_times; k++) {
+                coh_json_object_begin(&j);
+                coh_json_key(&j, "time");
+                coh_json_number(&j, curve->time[k]);
+                coh_json_key(&j, "surv");
+                coh_json_number(&j, curve->surv[k]);
+                coh_json_key(&j, "std_err");
+                coh_json_number(&j, curve->std_err[k]);
+                coh_json_key(&j, "lower");
+                coh_json_number(&j, curve->lower[k]);
+                coh_json_key(&j, "upper");
+                coh_json_number(&j, curve->upper[k]);
+                coh_json_object_end(&j);
+            }
+            coh_json_array_end(&j);
+            coh_json_object_end(&j);
+        } else {
+            coh_json_null(&j);
+        }
+        coh_json_object_end(&j);
+        coh_json_end(&j);
+    } else if (o.format == OUT_CSV) {
+        puts("model,name,term,coef,se,robust_se,hr,lower,upper,z,p");
+        for (int m = 0; m < 2; m++) {
+            size_t nmod = m == 0 ? (uni ? uni->n_terms : 0) : 1;
+            for (size_t k = 0; k < nmod; k++) {
+                const coh_cox_model *f = m == 0 ? uni->terms[k].fit : mfit;
+                const coh_design *ds = m == 0 ? uni->terms[k].design : mdes;
+                for (size_t c = 0; c < f->p; c++) {
+                    coef_row r = coef_stats(f, c, o.conf_level);
+                    double v[] = {r.coef, r.se, r.robust_se, r.hr, r.lower, r.upper, r.z, r.p};
+                    printf("%s,%s,%s", m == 0 ? "univariable" : "multivariable", ds->col_names[c],
+                           ds->term_names[ds->col_term[c]]);
+                    for (size_t q = 0; q < 8; q++) {
+                        char b[40] = "";
+                        if (!isnan(v[q]))
+                            coh_format_num(v[q], b, sizeof b);
+                        printf(",%s", b);
+                    }
+                    putchar('\n');
+                }
+            }
+        }
+    } else {
+        if (uni != NULL) {
+            printf("Univariable Cox models (each term alone, %s complete cases):\n",
+                   o.common_cases ? "common" : "its own");
+            for (size_t k = 0; k < uni->n_terms; k++) {
+                const coh_univariable *u = &uni->terms[k];
+                for (size_t c = 0; c < u->fit->p; c++) {
+                    coef_row r = coef_stats(u->fit, c, o.conf_level);
+                    char hr[128], p[32];
+                    hr_text(&r, hr, sizeof hr);
+                    p_text(c == 0 ? u->p : NAN, p, sizeof p);
+                    printf("  %-30s %-22s %s%s\n", u->design->col_names[c], hr,
+                           c == 0 ? "p " : "", c == 0 ? p : "");
+                }
+                printf("  %-30s n = %zu, events %zu\n", "", u->n, u->events);
+            }
+            printf("\n");
+        }
+        if (sel != NULL) {
+            printf("Selection: %s by %s test", coh_select_method_name(sel->options.method),
+                   coh_select_test_name(sel->options.test));
+            if (sel->options.entry_screen > 0)
+                printf(", entry screen univariable p <= %g", sel->options.entry_screen);
+            printf(", stay p <= %g; %zu rows complete in every candidate.\n", sel->options.stay,
+                   sel->n_rows);
+            for (size_t k = 0; k < sel->n_steps; k++) {
+                char p[32];
+                p_text(sel->steps[k].p, p, sizeof p);
+                printf("  step %d: %s %s (p %s%s)\n", sel->steps[k].step,
+                       sel->steps[k].entered ? "entered" : "removed", sel->steps[k].term,
+                       strchr(p, '<') ? "" : "= ", p);
+            }
+            printf("\n");
+            print_model_text(&o, sel->design, sel->data, sel->fit, NULL, "Final model:");
+        } else {
+            print_model_text(&o, des, data, fit, &dropped, "Cox proportional hazards model:");
+        }
+        if (curve != NULL) {
+            printf("\nPredicted survival for %s (first times):\n", o.predict);
+            for (size_t k = 0; k < curve->n_times && k < 10; k++)
+                printf("  t = %g: %.3f (%.3f-%.3f)\n", curve->time[k], curve->surv[k],
+                       curve->lower[k], curve->upper[k]);
+            if (curve->n_times > 10)
+                printf("  ... %zu times in all (--format json for the whole curve)\n",
+                       curve->n_times);
+        }
+    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+        rc = cli_fail(COH_EIO, "cannot write the output");
+done:
+    coh_cox_curve_free(curve);
+    free(newx);
+    coh_cox_fit_free(fit);
+    coh_cox_data_free(data);
+    coh_design_free(des);
+    coh_univariable_result_free(uni);
+    coh_select_result_free(sel);
+    coh_table_free(t);
+    free(keep);
+    free(ref_col);
+    free(ref_val);
+    free(per_col);
+    free(per_val);
+    free(per_step);
+    list_free(&o.terms);
+    list_free(&o.categorical);
+    list_free(&o.refs);
+    list_free(&o.pers);
+    list_free(&o.event_values);
+    list_free(&o.censor_values);
+    cli_data_opts_free(&d);
+    return rc;
+}
+
+const cli_command cli_cox = {
+    "cox", run, "Cox regression, univariable screens and variable selection",
+    "usage: cohort cox DATA --time COL --event COL --terms A,B,C [options] [data options]\n"
+    "\n"
+    "Cox proportional hazards regression as R's coxph: hazard ratios with\n"
+    "confidence intervals, Wald, likelihood-ratio and score tests, the joint\n"
+    "test of each multi-level term, concordance and the proportional-hazards\n"
+    "test (cox.zph).  With --select, the selection procedure of a clinical\n"
+    "paper in one command, its path reported.\n"
+    "\n"
+    "  --terms A,B,A:B       model terms: columns, or A:B for an interaction\n"
+    "  --categorical C,...   treat these numeric columns as factors\n"
+    "  --ref C=LEVEL,...     reference level of a factor (default: the first)\n"
+    "  --per A=STEP,...      hazard ratio per STEP units (e.g. age=10)\n"
+    "  --event-value V,...   values meaning an event (default 1)\n"
+    "  --censor-value V,...  values meaning censored (default 0)\n"
+    "  --strata COL          separate baseline hazards\n"
+    "  --weights COL         case weights (> 0)\n"
+    "  --cluster COL         robust variance clustered on COL\n"
+    "  --robust              robust (sandwich) variance\n"
+    "  --ties T              efron (default, as R) or breslow (as SAS/SPSS)\n"
+    "  --where EXPR          use only rows where the SQL expression is true\n"
+    "  --univariable         also fit each term alone (Table 3's first columns)\n"
+    "  --common-cases        univariable fits on the rows complete in every term\n"
+    "  --entry-screen P      start selection from terms with univariable p <= P\n"
+    "  --select M            backward, forward or stepwise selection\n"
+    "  --stay P              backward: remove terms with p > P (default 0.20)\n"
+    "  --enter P             forward: add terms with p <= P (default 0.20)\n"
+    "  --select-test T       wald (default, as SAS PHREG) or lr\n"
+    "  --zph T               transform for the PH test: km (default), identity,\n"
+    "                        rank, log\n"
+    "  --predict 'A=60,C=II' predicted survival for these covariate values\n"
+    "  --max-iter N, --eps E Newton-Raphson limits (default 20, 1e-9, as R)\n"
+    "  --conf-level L        confidence level for hazard ratios (default 0.95)\n"
+    "  --format F            text (default), json, or csv (coefficients)\n"
+    "  --timings             print load and compute seconds to standard error\n",
+    true};
