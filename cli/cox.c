@@ -872,6 +872,19 @@ static int run(int argc, char **argv)
                 printf(", entry screen univariable p <= %g", sel->options.entry_screen);
             printf(", stay p <= %g; %zu rows complete in every candidate.\n", sel->options.stay,
                    sel->n_rows);
+            if (sel->screen != NULL) {
+                /* the screen's own p-values, on the common rows */
+                printf("  entry screen on those rows:");
+                for (size_t k = 0; k < sel->screen->n_terms; k++) {
+                    const coh_univariable *u = &sel->screen->terms[k];
+                    char p[32];
+                    p_text(u->p, p, sizeof p);
+                    bool in = !(u->p > sel->options.entry_screen) && !isnan(u->p);
+                    printf("%s %s (p %s%s%s)", k ? "," : "", u->term, strchr(p, '<') ? "" : "= ",
+                           p, in ? "" : ", left out");
+                }
+                printf("\n");
+            }
             for (size_t k = 0; k < sel->n_steps; k++) {
                 char p[32];
                 p_text(sel->steps[k].p, p, sizeof p);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # examples/demo.sh COHORT - the main job on the bundled example.
-# For now: summarise the lung example and its survival by sex (later issues
-# run the whole study).  Exits non-zero if any step fails.
+# For now: the lung example summarised, its survival by sex, and a Cox model
+# with selection (later issues run the whole study).  Exits non-zero on failure.
 set -eu
 cohort=${1:-build/plain/cohort}
 case $cohort in /*) ;; *) cohort=$(pwd)/$cohort ;; esac
@@ -12,3 +12,8 @@ echo
 echo "== cohort km examples/lung/lung.csv --time time --event status --group sex --at 365 --followup --unit days"
 "$cohort" km examples/lung/lung.csv --time time --event status --group sex --at 365 \
     --followup --unit days
+echo
+echo "== cohort cox examples/lung/lung.csv: univariable, then backward elimination at p > 0.20"
+"$cohort" cox examples/lung/lung.csv --time time --event status \
+    --terms age,sex,ph.ecog,ph.karno,wt.loss --categorical ph.ecog --per age=10 \
+    --univariable --entry-screen 0.2 --select backward --stay 0.2

@@ -12,6 +12,9 @@
  *   survdata.h survival columns checked and sorted for the kernels
  *   km.h       Kaplan-Meier, quantiles, survival at times, RMST
  *   survdiff.h log-rank and weighted tests, pairwise adjustment
+ *   cox.h      Cox regression, concordance, cox.zph, predicted survival
+ *   design.h   model terms and complete cases for Cox models
+ *   coxsel.h   univariable screens and variable selection
  *   format.h   numbers as journals print them
  *   json.h     the JSON writer used for machine-readable output
  *
@@ -41,6 +44,9 @@
 #include "cohort/format.h"
 #include "cohort/json.h"
 #include "cohort/km.h"
+#include "cohort/cox.h"
+#include "cohort/design.h"
+#include "cohort/coxsel.h"
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 

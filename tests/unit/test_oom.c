@@ -14,6 +14,7 @@
 
 #include "../check.h"
 #include "cohort/cohort.h"
+#include "cohort/coxsel.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
@@ -116,6 +117,47 @@ static coh_status km_pipeline(coh_table **out, coh_error *err)
     return st;
 }
 
+/* The Cox pipeline: design and data, fit, concordance, zph, selection. */
+static coh_status cox_pipeline(coh_table **out, coh_error *err)
+{
+    coh_status st = coh_read("tests/golden/data/veteran.csv", NULL, out, err);
+    if (st != COH_OK)
+        return st;
+    const char *terms[] = {"trt", "celltype", "karno"};
+    coh_cox_spec surv = {"time", "status", NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+    coh_design_spec spec = {terms, 3, NULL, 0, NULL, NULL, 0, NULL, NULL, 0};
+    coh_design *des = NULL;
+    coh_cox_data *data = NULL;
+    coh_cox_model *fit = NULL;
+    coh_dropped dr;
+    coh_cox_options o;
+    coh_cox_options_init(&o);
+    st = coh_cox_data_build(*out, &surv, &spec, NULL, &des, &data, &dr, err);
+    if (st == COH_OK)
+        st = coh_cox_fit(data, &o, &fit);
+    coh_concordance cc;
+    if (st == COH_OK)
+        st = coh_cox_concordance(data, fit, &cc);
+    coh_zph_result *z = NULL;
+    if (st == COH_OK)
+        st = coh_cox_zph(data, fit, COH_ZPH_KM, des->term_first, des->term_ncols, des->n_terms,
+                         &z);
+    coh_zph_result_free(z);
+    coh_select_result *sel = NULL;
+    coh_select_options so = {COH_SELECT_BACKWARD, COH_SELECT_WALD, 0.2, 0.2, 0.2};
+    if (st == COH_OK)
+        st = coh_cox_select(*out, &surv, &spec, &o, &so, &sel, err);
+    coh_select_result_free(sel);
+    coh_cox_fit_free(fit);
+    coh_cox_data_free(data);
+    coh_design_free(des);
+    if (st != COH_OK) {
+        coh_table_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 static void sweep(const char *what, reader fn)
 {
     int bad = 0, n;
@@ -154,6 +196,7 @@ int main(void)
     sweep("describe", describe_csv);
     sweep("sav", read_sav);
     sweep("km pipeline", km_pipeline);
+    sweep("cox pipeline", cox_pipeline);
     free(big);
     return check_report("test_oom");
 }
