@@ -100,6 +100,7 @@ bench: deps deps-r
 	$(MAKE) SAN=0 cli
 	bench/run.sh build/plain/cohort
 	bench/run_km.sh build/plain/cohort
+	bench/run_cox.sh build/plain/cohort
 
 fuzz:
 	$(MAKE) -C tests/fuzz run
