@@ -261,6 +261,23 @@ static void hr_text(const coef_row *r, char *buf, size_t size)
     snprintf(buf, size, "%s (%s-%s)", h, l, u);
 }
 
+/* The joint Wald test of term t (all its columns). */
+static coh_status term_wald(const coh_design *des, const coh_cox_model *f, size_t t, double *chisq,
+                            int *df)
+{
+    size_t k = des->term_ncols[t];
+    size_t *cols = malloc((k ? k : 1) * sizeof *cols);
+    *chisq = NAN;
+    *df = 0;
+    if (cols == NULL)
+        return COH_ENOMEM;
+    for (size_t c = 0; c < k; c++)
+        cols[c] = des->term_first[t] + c;
+    coh_status st = coh_cox_wald(f, cols, k, chisq, df);
+    free(cols);
+    return st;
+}
+
 /* ---- JSON --------------------------------------------------------------------- */
 
 static void json_test(coh_json *j, const char *key, double chisq, int df)
@@ -357,12 +374,9 @@ static void json_model(coh_json *j, const cox_opts *o, const coh_design *des,
     coh_json_key(j, "terms");
     coh_json_array_begin(j);
     for (size_t t = 0; t < des->n_terms; t++) {
-        size_t cols[256], k = 0;
-        for (size_t c = 0; c < des->term_ncols[t] && k < 256; c++)
-            cols[k++] = des->term_first[t] + c;
         double chisq = NAN;
         int df = 0;
-        coh_cox_wald(f, cols, k, &chisq, &df);
+        term_wald(des, f, t, &chisq, &df);
         coh_json_object_begin(j);
         coh_json_key(j, "term");
         coh_json_string(j, des->term_names[t]);
@@ -380,6 +394,8 @@ static void json_model(coh_json *j, const cox_opts *o, const coh_design *des,
     json_test(j, "likelihood_ratio", f->lr_chisq, f->df);
     json_test(j, "wald", f->wald_chisq, f->df);
     json_test(j, "score", f->score_chisq, f->df);
+    if (f->robust)
+        json_test(j, "robust_score", f->robust_score_chisq, f->df);
     coh_json_object_end(j);
     if (diagnostics) {
         coh_concordance cc;
@@ -460,10 +476,11 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
     for (size_t c = 0; c < f->p; c++)
         w = strlen(des->col_names[c]) > w ? strlen(des->col_names[c]) : w;
     w = w > 40 ? 40 : w;
-    printf("%-*s  %-22s  %s\n", (int)w + 10, "", "HR (95% CI)", "p");
+    printf("%-*s  %9s  %8s  %7s  %-22s  %s\n", (int)w + 10, "", "coef", f->robust ? "robust SE" : "SE",
+           "z", "HR (95% CI)", "p");
     for (size_t c = 0; c < f->p; c++) {
         coef_row r = coef_stats(f, c, o->conf_level);
-        char hr[128], p[32], per[64] = "";
+        char hr[128], p[32], per[64] = "", cf[32], se[32], z[32];
         size_t t = des->col_term[c];
         if (des->term_per[t] != 1) {
             char s[32];
@@ -471,22 +488,28 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
             snprintf(per, sizeof per, " (per %s)", s);
         }
         hr_text(&r, hr, sizeof hr);
+        if (f->n_events == 0)
+            snprintf(hr, sizeof hr, "not estimable");
         p_text(r.p, p, sizeof p);
+        coh_format_human(r.coef, 4, cf, sizeof cf);
+        coh_format_human(f->robust ? r.robust_se : r.se, 3, se, sizeof se);
+        coh_format_human(r.z, 3, z, sizeof z);
         cli_put_clean(des->col_names[c], stdout);
         fputs(per, stdout);
         for (size_t k = strlen(des->col_names[c]) + strlen(per); k < w + 10; k++)
             putchar(' ');
-        printf("  %-22s  %s%s\n", hr, f->aliased[c] ? "" : p, f->infinite[c] ? "  (infinite?)" : "");
+        if (f->aliased[c])
+            printf("  %9s  %8s  %7s  %-22s\n", "", "", "", hr);
+        else
+            printf("  %9s  %8s  %7s  %-22s  %s%s\n", cf, se, z, hr, p,
+                   f->infinite[c] ? "  (may be infinite)" : "");
     }
     for (size_t t = 0; t < des->n_terms; t++) {
         if (des->term_ncols[t] < 2)
             continue;
-        size_t cols[256], k = 0;
-        for (size_t c = 0; c < des->term_ncols[t] && k < 256; c++)
-            cols[k++] = des->term_first[t] + c;
         double chisq;
         int df;
-        if (coh_cox_wald(f, cols, k, &chisq, &df) == COH_OK && df > 0) {
+        if (term_wald(des, f, t, &chisq, &df) == COH_OK && df > 0) {
             char p[32];
             p_text(coh_dist_chisq_q(chisq, df), p, sizeof p);
             printf("  %s overall (Wald, %d df): p %s%s (reference %s)\n", des->term_names[t], df,
@@ -506,6 +529,15 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
     p_text(f->df > 0 ? coh_dist_chisq_q(f->score_chisq, f->df) : NAN, p1, sizeof p1);
     printf("Score test: chi-square %s on %d df, p %s%s\n", c1, f->df, strchr(p1, '<') ? "" : "= ",
            p1);
+    if (f->robust) {
+        coh_format_human(f->robust_score_chisq, 4, c1, sizeof c1);
+        p_text(f->df > 0 ? coh_dist_chisq_q(f->robust_score_chisq, f->df) : NAN, p1, sizeof p1);
+        printf("Robust score test: chi-square %s on %d df, p %s%s\n", c1, f->df,
+               strchr(p1, '<') ? "" : "= ", p1);
+        if (data->cluster != NULL)
+            printf("(The likelihood ratio and score tests assume independent rows; with "
+                   "clusters use the Wald or robust score test, as R notes.)\n");
+    }
     coh_concordance cc;
     if (coh_cox_concordance(data, f, &cc) == COH_OK) {
         char e[32], s[32];
@@ -549,6 +581,17 @@ static int predict_row(const coh_design *des, const char *spec, double *newx)
     for (size_t c = 0; c < des->p; c++)
         newx[c] = 0;
     int rc = 0;
+    for (size_t k = 0; k < l.n && rc == 0; k++) {
+        /* every key must be a model term */
+        const char *eq = strchr(l.v[k], '=');
+        bool known = false;
+        for (size_t t = 0; eq && t < des->n_terms; t++)
+            known = known || (strlen(des->term_names[t]) == (size_t)(eq - l.v[k]) &&
+                              strncmp(des->term_names[t], l.v[k], (size_t)(eq - l.v[k])) == 0);
+        if (!known)
+            rc = cli_usage_error("cox", "--predict: '%s' is not TERM=VALUE for a term of the "
+                                        "model", l.v[k]);
+    }
     for (size_t t = 0; t < des->n_terms && rc == 0; t++) {
         if (strchr(des->term_names[t], ':')) {
             rc = cli_usage_error("cox", "--predict does not support interaction terms yet");
@@ -566,7 +609,7 @@ static int predict_row(const coh_design *des, const char *spec, double *newx)
         if (!des->term_factor[t]) {
             char *end;
             double x = strtod(val, &end);
-            if (*end != '\0') {
+            if (*end != '\0' || end == val) {
                 rc = cli_usage_error("cox", "--predict: '%s' wants a number, got '%s'",
                                      des->term_names[t], val);
                 break;
@@ -589,6 +632,22 @@ static int predict_row(const coh_design *des, const char *spec, double *newx)
     }
     list_free(&l);
     return rc;
+}
+
+/* A CSV field, quoted when it holds a delimiter, quote or line break. */
+static void csv_field(const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -665,6 +724,17 @@ static int run(int argc, char **argv)
                          o.censor_values.n, o.strata, o.weights, o.cluster, keep};
     coh_design_spec spec = {o.terms.v, o.terms.n, o.categorical.v, o.categorical.n,
                             ref_col, ref_val, o.refs.n, per_col, per_step, o.pers.n};
+    /* as R's coxph: non-integer case weights imply the robust variance, for
+     * every fit (univariable, selection and the model) */
+    const coh_column *wcol = o.weights ? coh_table_find(t, o.weights) : NULL;
+    if (wcol != NULL && wcol->num != NULL && !o.fit.robust)
+        for (size_t i = 0; i < wcol->n; i++)
+            if (!coh_column_is_na(wcol, i) && wcol->num[i] != floor(wcol->num[i])) {
+                o.fit.robust = true;
+                fprintf(stderr, "cohort cox: non-integer weights: robust variance used, as R's "
+                                "coxph does\n");
+                break;
+            }
     if (o.univariable) {
         st = coh_cox_univariable(t, &surv, &spec, &o.fit, o.sel.test, o.common_cases, &uni, &err);
         if (st != COH_OK) {
@@ -682,15 +752,6 @@ static int run(int argc, char **argv)
         }
     } else {
         st = coh_cox_data_build(t, &surv, &spec, NULL, &des, &data, &dropped, &err);
-        /* as R's coxph: non-integer case weights imply the robust variance */
-        if (st == COH_OK && data->weight != NULL && !o.fit.robust)
-            for (size_t i = 0; i < data->n; i++)
-                if (data->weight[i] != floor(data->weight[i])) {
-                    o.fit.robust = true;
-                    fprintf(stderr, "cohort cox: non-integer weights: robust variance used, "
-                                    "as R's coxph does\n");
-                    break;
-                }
         if (st == COH_OK)
             st = coh_cox_fit(data, &o.fit, &fit);
         if (st != COH_OK) {
@@ -701,6 +762,11 @@ static int run(int argc, char **argv)
     const coh_design *mdes = sel ? sel->design : des;
     const coh_cox_data *mdata = sel ? sel->data : data;
     const coh_cox_model *mfit = sel ? sel->fit : fit;
+    if (o.predict != NULL && mdata != NULL && mdata->n_strata > 1) {
+        rc = cli_usage_error("cox", "--predict with --strata is not supported yet (the curve "
+                                    "would need a stratum); fit without --strata to predict");
+        goto done;
+    }
     if (o.predict != NULL && mfit != NULL) {
         newx = calloc(mdes->p ? mdes->p : 1, sizeof *newx);
         if (newx == NULL) {
@@ -783,6 +849,10 @@ static int run(int argc, char **argv)
                 coh_json_string(&j, sel->steps[k].term);
                 coh_json_key(&j, "p");
                 coh_json_number(&j, sel->steps[k].p);
+                coh_json_key(&j, "chisq");
+                coh_json_number(&j, sel->steps[k].chisq);
+                coh_json_key(&j, "df");
+                coh_json_int(&j, sel->steps[k].df);
                 coh_json_object_end(&j);
             }
             coh_json_array_end(&j);
@@ -835,8 +905,10 @@ static int run(int argc, char **argv)
                 for (size_t c = 0; c < f->p; c++) {
                     coef_row r = coef_stats(f, c, o.conf_level);
                     double v[] = {r.coef, r.se, r.robust_se, r.hr, r.lower, r.upper, r.z, r.p};
-                    printf("%s,%s,%s", m == 0 ? "univariable" : "multivariable", ds->col_names[c],
-                           ds->term_names[ds->col_term[c]]);
+                    printf("%s,", m == 0 ? "univariable" : "multivariable");
+                    csv_field(ds->col_names[c]);
+                    putchar(',');
+                    csv_field(ds->term_names[ds->col_term[c]]);
                     for (size_t q = 0; q < 8; q++) {
                         char b[40] = "";
                         if (!isnan(v[q]))
@@ -853,13 +925,18 @@ static int run(int argc, char **argv)
                    o.common_cases ? "common" : "its own");
             for (size_t k = 0; k < uni->n_terms; k++) {
                 const coh_univariable *u = &uni->terms[k];
+                bool joint = u->fit->p > 1;
                 for (size_t c = 0; c < u->fit->p; c++) {
                     coef_row r = coef_stats(u->fit, c, o.conf_level);
                     char hr[128], p[32];
                     hr_text(&r, hr, sizeof hr);
-                    p_text(c == 0 ? u->p : NAN, p, sizeof p);
-                    printf("  %-30s %-22s %s%s\n", u->design->col_names[c], hr,
-                           c == 0 ? "p " : "", c == 0 ? p : "");
+                    p_text(joint ? r.p : u->p, p, sizeof p);
+                    printf("  %-30s %-22s p %s\n", u->design->col_names[c], hr, p);
+                }
+                if (joint) {
+                    char p[32];
+                    p_text(u->p, p, sizeof p);
+                    printf("  %-30s %-22s p %s (%d df)\n", u->term, "overall", p, u->df);
                 }
                 printf("  %-30s n = %zu, events %zu\n", "", u->n, u->events);
             }
@@ -870,8 +947,14 @@ static int run(int argc, char **argv)
                    coh_select_test_name(sel->options.test));
             if (sel->options.entry_screen > 0)
                 printf(", entry screen univariable p <= %g", sel->options.entry_screen);
-            printf(", stay p <= %g; %zu rows complete in every candidate.\n", sel->options.stay,
-                   sel->n_rows);
+            if (sel->options.method == COH_SELECT_BACKWARD)
+                printf(", remove while p > %g", sel->options.stay);
+            else if (sel->options.method == COH_SELECT_FORWARD)
+                printf(", add while p <= %g", sel->options.enter);
+            else
+                printf(", add while p <= %g, remove while p > %g", sel->options.enter,
+                       sel->options.stay);
+            printf("; %zu rows complete in every candidate.\n", sel->n_rows);
             if (sel->screen != NULL) {
                 /* the screen's own p-values, on the common rows */
                 printf("  entry screen on those rows:");
@@ -893,6 +976,8 @@ static int run(int argc, char **argv)
                        strchr(p, '<') ? "" : "= ", p);
             }
             printf("\n");
+            if (sel->n_final == 0)
+                printf("No term was selected: the final model is the null model.\n\n");
             print_model_text(&o, sel->design, sel->data, sel->fit, NULL, "Final model:");
         } else {
             print_model_text(&o, des, data, fit, &dropped, "Cox proportional hazards model:");

@@ -297,9 +297,28 @@ coh_status coh_cox_concordance(const coh_cox_data *d, const coh_cox_model *f,
     if (npair > 0) {
         double somer = (count[0] - count[1]) / npair; /* unreversed */
         double var = 0;
-        for (size_t i = 0; i < n; i++) {
-            double dfbeta = weight_of(d, i) * (infl_diff[i] / npair - somer / npair * infl_sum[i]);
-            var += dfbeta * dfbeta;
+        /* with clusters, R sums the influence within each cluster before
+         * squaring (a grouped jackknife); infl_diff holds the per-row
+         * influence, reused here as the cluster sums */
+        if (d->cluster != NULL && d->n_clusters > 0) {
+            double *csum = calloc(d->n_clusters, sizeof *csum);
+            if (csum == NULL) {
+                free(sorted), free(rank), free(dead), free(infl_diff), free(infl_sum),
+                    free(trees);
+                return COH_ENOMEM;
+            }
+            for (size_t i = 0; i < n; i++)
+                csum[d->cluster[i]] +=
+                    weight_of(d, i) * (infl_diff[i] / npair - somer / npair * infl_sum[i]);
+            for (size_t c = 0; c < d->n_clusters; c++)
+                var += csum[c] * csum[c];
+            free(csum);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                double dfbeta =
+                    weight_of(d, i) * (infl_diff[i] / npair - somer / npair * infl_sum[i]);
+                var += dfbeta * dfbeta;
+            }
         }
         out->estimate = (out->concordant + out->tied_x / 2) / npair;
         out->std_err = sqrt(var / 4);
