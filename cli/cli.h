@@ -34,6 +34,21 @@ extern const cli_command cli_cox;
 /* Write `s` with control characters (including line breaks and escape
  * sequences) shown as '?', for text meant for a terminal. */
 void cli_put_clean(const char *s, FILE *out);
+/* A comma-separated option value split into items (leading spaces
+ * dropped; empty items skipped), with the buffer that holds them. */
+typedef struct cli_list {
+    char *buf;
+    const char **v;
+    size_t n;
+} cli_list;
+/* 0, or -1 when memory runs out.  Replaces earlier contents. */
+int cli_list_set(cli_list *l, const char *v);
+void cli_list_free(cli_list *l);
+
+/* A CSV field, quoted (RFC 4180) when it holds a delimiter, quote or line
+ * break; NULL writes nothing (an empty field). */
+void cli_csv_field(const char *s, FILE *out);
+
 /* Is `arg` --help or -h?  Commands test this where they expect an option,
  * so that "-h" can still be an option's value. */
 bool cli_is_help(const char *arg);
@@ -60,6 +75,12 @@ typedef struct cli_args {
  * (from "=value" or the next argument, consumed); a missing value is a usage
  * error reported through *bad. */
 bool cli_opt(cli_args *a, const char *name, bool takes_value, const char **value, int *bad);
+
+/* Output formats of --format, in this order. */
+enum { CLI_OUT_TEXT = 0, CLI_OUT_JSON, CLI_OUT_CSV };
+/* Parse a --format value into *out (CLI_OUT_*): 0, or a usage error's exit
+ * code after the message. */
+int cli_out_format(cli_args *a, const char *v, int *out);
 
 /* Data-reading options shared by every command that loads a data file. */
 typedef struct cli_data_opts {

@@ -42,6 +42,62 @@ int cli_help(const cli_command *c)
     return EXIT_OK;
 }
 
+int cli_list_set(cli_list *l, const char *v)
+{
+    cli_list_free(l);
+    l->buf = strdup(v);
+    size_t cnt = 1;
+    for (const char *p = v; *p; p++)
+        cnt += *p == ',';
+    l->v = calloc(cnt, sizeof *l->v);
+    if (l->buf == NULL || l->v == NULL)
+        return -1;
+    char *save = NULL;
+    for (char *tok = strtok_r(l->buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        l->v[l->n++] = tok;
+    }
+    return 0;
+}
+
+void cli_list_free(cli_list *l)
+{
+    free(l->buf);
+    free(l->v);
+    l->buf = NULL;
+    l->v = NULL;
+    l->n = 0;
+}
+
+void cli_csv_field(const char *s, FILE *out)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+int cli_out_format(cli_args *a, const char *v, int *out)
+{
+    static const char *const names[] = {"text", "json", "csv"};
+    for (int k = 0; k < 3; k++)
+        if (strcmp(v, names[k]) == 0) {
+            *out = k;
+            return 0;
+        }
+    return cli_usage_error(a->cmd, "--format wants text, json or csv, got '%s'", v);
+}
+
 bool cli_is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;

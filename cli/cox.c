@@ -15,18 +15,11 @@
 #include "cohort/filter.h"
 #include "cohort/format.h"
 
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV };
-
-/* A comma-separated list kept with its buffer. */
-typedef struct strlist {
-    char *buf;
-    const char **v;
-    size_t n;
-} strlist;
+enum out_format { OUT_TEXT = CLI_OUT_TEXT, OUT_JSON = CLI_OUT_JSON, OUT_CSV = CLI_OUT_CSV };
 
 typedef struct cox_opts {
     const char *time, *event, *strata, *cluster, *weights, *where, *predict;
-    strlist terms, categorical, refs, pers, event_values, censor_values;
+    cli_list terms, categorical, refs, pers, event_values, censor_values;
     bool robust, univariable, common_cases, zph_given;
     coh_cox_options fit;
     coh_zph_transform zph;
@@ -35,33 +28,6 @@ typedef struct cox_opts {
     enum out_format format;
     bool timings;
 } cox_opts;
-
-static int list_set(strlist *l, const char *v)
-{
-    free(l->buf);
-    free(l->v);
-    l->buf = strdup(v);
-    size_t cnt = 1;
-    for (const char *p = v; *p; p++)
-        cnt += *p == ',';
-    l->v = calloc(cnt, sizeof *l->v);
-    l->n = 0;
-    if (l->buf == NULL || l->v == NULL)
-        return -1;
-    char *save = NULL;
-    for (char *tok = strtok_r(l->buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        l->v[l->n++] = tok;
-    }
-    return 0;
-}
-
-static void list_free(strlist *l)
-{
-    free(l->buf);
-    free(l->v);
-}
 
 static int parse_prob(cli_args *a, const char *opt, const char *v, double *out)
 {
@@ -86,17 +52,17 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
         } else if (cli_opt(&a, "--event", true, &v, &bad)) {
             o->event = v;
         } else if (cli_opt(&a, "--event-value", true, &v, &bad)) {
-            rc = bad ? 0 : list_set(&o->event_values, v);
+            rc = bad ? 0 : cli_list_set(&o->event_values, v);
         } else if (cli_opt(&a, "--censor-value", true, &v, &bad)) {
-            rc = bad ? 0 : list_set(&o->censor_values, v);
+            rc = bad ? 0 : cli_list_set(&o->censor_values, v);
         } else if (cli_opt(&a, "--terms", true, &v, &bad)) {
-            rc = bad ? 0 : list_set(&o->terms, v);
+            rc = bad ? 0 : cli_list_set(&o->terms, v);
         } else if (cli_opt(&a, "--categorical", true, &v, &bad)) {
-            rc = bad ? 0 : list_set(&o->categorical, v);
+            rc = bad ? 0 : cli_list_set(&o->categorical, v);
         } else if (cli_opt(&a, "--ref", true, &v, &bad)) {
-            rc = bad ? 0 : list_set(&o->refs, v);
+            rc = bad ? 0 : cli_list_set(&o->refs, v);
         } else if (cli_opt(&a, "--per", true, &v, &bad)) {
-            rc = bad ? 0 : list_set(&o->pers, v);
+            rc = bad ? 0 : cli_list_set(&o->pers, v);
         } else if (cli_opt(&a, "--strata", true, &v, &bad)) {
             o->strata = v;
         } else if (cli_opt(&a, "--cluster", true, &v, &bad)) {
@@ -155,16 +121,10 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
         } else if (cli_opt(&a, "--timings", false, &v, &bad)) {
             o->timings = true;
         } else if (cli_opt(&a, "--format", true, &v, &bad)) {
-            if (bad) {
-            } else if (strcmp(v, "text") == 0) {
-                o->format = OUT_TEXT;
-            } else if (strcmp(v, "json") == 0) {
-                o->format = OUT_JSON;
-            } else if (strcmp(v, "csv") == 0) {
-                o->format = OUT_CSV;
-            } else {
-                return cli_usage_error(a.cmd, "--format wants text, json or csv, got '%s'", v);
-            }
+            int f, frc;
+            if (!bad && (frc = cli_out_format(&a, v, &f)) != 0)
+                return frc;
+            o->format = (enum out_format)f;
         } else if ((got = cli_data_opt(d, &a)) != 0) {
             if (got < 0)
                 return EXIT_USAGE;
@@ -188,7 +148,7 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
 }
 
 /* Split "col=value" items into two lists (values kept as text). */
-static int split_pairs(const strlist *l, const char *opt, const char ***col, const char ***val)
+static int split_pairs(const cli_list *l, const char *opt, const char ***col, const char ***val)
 {
     *col = calloc(l->n ? l->n : 1, sizeof **col);
     *val = calloc(l->n ? l->n : 1, sizeof **val);
@@ -575,8 +535,8 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
  * term's step, factors as their dummies; interactions are not supported. */
 static int predict_row(const coh_design *des, const char *spec, double *newx)
 {
-    strlist l = {0};
-    if (list_set(&l, spec))
+    cli_list l = {0};
+    if (cli_list_set(&l, spec))
         return cli_fail(COH_ENOMEM, NULL);
     for (size_t c = 0; c < des->p; c++)
         newx[c] = 0;
@@ -630,24 +590,8 @@ static int predict_row(const coh_design *des, const char *spec, double *newx)
             rc = cli_usage_error("cox", "--predict: '%s' has no level '%s'", des->term_names[t],
                                  val);
     }
-    list_free(&l);
+    cli_list_free(&l);
     return rc;
-}
-
-/* A CSV field, quoted when it holds a delimiter, quote or line break. */
-static void csv_field(const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -906,9 +850,9 @@ static int run(int argc, char **argv)
                     coef_row r = coef_stats(f, c, o.conf_level);
                     double v[] = {r.coef, r.se, r.robust_se, r.hr, r.lower, r.upper, r.z, r.p};
                     printf("%s,", m == 0 ? "univariable" : "multivariable");
-                    csv_field(ds->col_names[c]);
+                    cli_csv_field(ds->col_names[c], stdout);
                     putchar(',');
-                    csv_field(ds->term_names[ds->col_term[c]]);
+                    cli_csv_field(ds->term_names[ds->col_term[c]], stdout);
                     for (size_t q = 0; q < 8; q++) {
                         char b[40] = "";
                         if (!isnan(v[q]))
@@ -1009,12 +953,12 @@ done:
     free(per_col);
     free(per_val);
     free(per_step);
-    list_free(&o.terms);
-    list_free(&o.categorical);
-    list_free(&o.refs);
-    list_free(&o.pers);
-    list_free(&o.event_values);
-    list_free(&o.censor_values);
+    cli_list_free(&o.terms);
+    cli_list_free(&o.categorical);
+    cli_list_free(&o.refs);
+    cli_list_free(&o.pers);
+    cli_list_free(&o.event_values);
+    cli_list_free(&o.censor_values);
     cli_data_opts_free(&d);
     return rc;
 }

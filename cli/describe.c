@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV };
+enum out_format { OUT_TEXT = CLI_OUT_TEXT, OUT_JSON = CLI_OUT_JSON, OUT_CSV = CLI_OUT_CSV };
 
 /* A number or date as text for people: dates as ISO, numbers with up to 6
  * significant digits. */
@@ -153,24 +153,6 @@ static void print_json(const char *path, const coh_describe_result *r)
     coh_json_end(&j);
 }
 
-/* A CSV field, quoted when it holds a delimiter, quote or line break. */
-static void csv_field(const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static void csv_value(const coh_column *c, double v)
 {
     char buf[40];
@@ -189,9 +171,9 @@ static void print_csv(const coh_describe_result *r)
     for (size_t k = 0; k < r->n_cols; k++) {
         const coh_col_summary *s = &r->cols[k];
         const coh_column *c = s->col;
-        csv_field(c->name);
+        cli_csv_field(c->name, stdout);
         printf(",%s,", coh_type_name(c->type));
-        csv_field(c->label);
+        cli_csv_field(c->label, stdout);
         printf(",%zu,%zu,", s->n, s->n_missing);
         if (coh_type_is_numeric(c->type)) {
             csv_value(c, s->min);
@@ -215,7 +197,7 @@ static void print_csv(const coh_describe_result *r)
                 for (size_t l = 0; l < c->n_levels; l++)
                     off += (size_t)snprintf(buf + off, len - off, "%s%s=%zu", l ? ";" : "",
                                             coh_column_level_text(c, l), s->level_counts[l]);
-                csv_field(buf);
+                cli_csv_field(buf, stdout);
                 free(buf);
             }
         }
@@ -244,16 +226,10 @@ static int run(int argc, char **argv)
                 rc = bad;
                 goto done;
             }
-            if (strcmp(v, "text") == 0)
-                fmt = OUT_TEXT;
-            else if (strcmp(v, "json") == 0)
-                fmt = OUT_JSON;
-            else if (strcmp(v, "csv") == 0)
-                fmt = OUT_CSV;
-            else {
-                rc = cli_usage_error(a.cmd, "--format wants text, json or csv, got '%s'", v);
+            int f;
+            if ((rc = cli_out_format(&a, v, &f)) != 0)
                 goto done;
-            }
+            fmt = (enum out_format)f;
         } else if (cli_opt(&a, "--timings", false, &v, &bad)) {
             timings = true;
         } else if ((got = cli_data_opt(&d, &a)) != 0) {

@@ -14,14 +14,12 @@
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV };
+enum out_format { OUT_TEXT = CLI_OUT_TEXT, OUT_JSON = CLI_OUT_JSON, OUT_CSV = CLI_OUT_CSV };
 enum median_ci { MEDIAN_R, MEDIAN_SPSS };
 
 typedef struct km_opts {
     const char *time, *event, *group, *strata, *where, *unit;
-    const char **event_values, **censor_values;
-    size_t n_event_values, n_censor_values;
-    char *event_buf, *censor_buf;
+    cli_list event_values, censor_values;
     double *at;
     size_t n_at;
     coh_conf_type conf_type;
@@ -55,25 +53,6 @@ typedef struct pair_result {
     double chisq, p, p_adj;
     int df;
 } pair_result;
-
-/* Split "a,b,c" into a list (the buffer is kept in *buf). */
-static int split_list(const char *v, char **buf, const char ***list, size_t *n)
-{
-    free(*buf);
-    free(*list);
-    *buf = strdup(v);
-    size_t cnt = 1;
-    for (const char *p = v; *p; p++)
-        cnt += *p == ',';
-    *list = calloc(cnt, sizeof **list);
-    if (*buf == NULL || *list == NULL)
-        return -1;
-    *n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(*buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        (*list)[(*n)++] = tok;
-    return 0;
-}
 
 static int parse_number_list(cli_args *a, const char *opt, const char *v, double **out,
                              size_t *n)
@@ -120,10 +99,10 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
         } else if (cli_opt(&a, "--event", true, &v, &bad)) {
             o->event = v;
         } else if (cli_opt(&a, "--event-value", true, &v, &bad)) {
-            if (!bad && split_list(v, &o->event_buf, &o->event_values, &o->n_event_values))
+            if (!bad && cli_list_set(&o->event_values, v))
                 return cli_fail(COH_ENOMEM, NULL);
         } else if (cli_opt(&a, "--censor-value", true, &v, &bad)) {
-            if (!bad && split_list(v, &o->censor_buf, &o->censor_values, &o->n_censor_values))
+            if (!bad && cli_list_set(&o->censor_values, v))
                 return cli_fail(COH_ENOMEM, NULL);
         } else if (cli_opt(&a, "--group", true, &v, &bad)) {
             o->group = v;
@@ -181,16 +160,10 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
         } else if (cli_opt(&a, "--timings", false, &v, &bad)) {
             o->timings = true;
         } else if (cli_opt(&a, "--format", true, &v, &bad)) {
-            if (bad) {
-            } else if (strcmp(v, "text") == 0) {
-                o->format = OUT_TEXT;
-            } else if (strcmp(v, "json") == 0) {
-                o->format = OUT_JSON;
-            } else if (strcmp(v, "csv") == 0) {
-                o->format = OUT_CSV;
-            } else {
-                return cli_usage_error(a.cmd, "--format wants text, json or csv, got '%s'", v);
-            }
+            int f, rc;
+            if (!bad && (rc = cli_out_format(&a, v, &f)) != 0)
+                return rc;
+            o->format = (enum out_format)f;
         } else if ((got = cli_data_opt(d, &a)) != 0) {
             if (got < 0)
                 return EXIT_USAGE;
@@ -516,19 +489,7 @@ static void print_csv(const coh_surv_data *d, const group_result *gr)
         for (size_t k = 0; k < km->n_times; k++) {
             double v[] = {km->time[k], km->n_risk[k], km->n_event[k], km->n_censor[k],
                           km->surv[k], km->std_err[k], km->lower[k], km->upper[k]};
-            /* the group name, quoted when needed */
-            const char *s = gr[g].name;
-            if (strpbrk(s, ",\"\r\n")) {
-                putchar('"');
-                for (; *s; s++) {
-                    if (*s == '"')
-                        putchar('"');
-                    putchar(*s);
-                }
-                putchar('"');
-            } else {
-                fputs(s, stdout);
-            }
+            cli_csv_field(gr[g].name, stdout);
             for (size_t c = 0; c < 8; c++) {
                 char buf[40];
                 putchar(',');
@@ -817,8 +778,9 @@ static int run(int argc, char **argv)
             goto done;
         }
     }
-    coh_surv_spec spec = {o.time, o.event, o.event_values, o.n_event_values,
-                          o.censor_values, o.n_censor_values, o.group, o.strata, keep};
+    coh_surv_spec spec = {o.time, o.event, o.event_values.n ? o.event_values.v : NULL,
+                          o.event_values.n, o.censor_values.n ? o.censor_values.v : NULL,
+                          o.censor_values.n, o.group, o.strata, keep};
     if ((st = coh_surv_prepare(t, &spec, &sd, &err)) != COH_OK) {
         char msg[1200];
         snprintf(msg, sizeof msg, "%s: %s", path, err.msg);
@@ -920,10 +882,8 @@ done:
     coh_surv_data_free(sd);
     coh_table_free(t);
     free(keep);
-    free(o.event_buf);
-    free(o.censor_buf);
-    free(o.event_values);
-    free(o.censor_values);
+    cli_list_free(&o.event_values);
+    cli_list_free(&o.censor_values);
     free(o.at);
     cli_data_opts_free(&d);
     return rc;

@@ -58,6 +58,22 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec,
                             coh_surv_data **out, coh_error *err);
 void coh_surv_data_free(coh_surv_data *d);
 
+/* The event indicator of each row of the event column `ce`: ev[i] = 1 for
+ * an event code, 0 for a censoring code (codes as in coh_surv_spec; NULL
+ * event_values means "1", NULL censor_values "0" or, with event values
+ * given, the other value of a two-valued column).  Rows that are missing
+ * or excluded by `keep` (may be NULL) get 0 and are not checked.  Any other
+ * value is COH_ETYPE: "column 'status' has 2 values that are neither an
+ * event code nor a censoring code (first '2', rows 2, 4); ...". */
+coh_status coh_surv_event_codes(const coh_column *ce, const char *const *event_values,
+                                size_t n_event_values, const char *const *censor_values,
+                                size_t n_censor_values, const uint8_t *keep, uint8_t *ev,
+                                coh_error *err);
+
+/* "row 4" or "rows 4, 9, 12" or "rows 4, 9, 12, ..." from 0-based row
+ * indexes (shown from 1), for messages. */
+void coh_rows_text(const size_t *rows, size_t n, char *buf, size_t size);
+
 /* Sort n doubles (any sign; no NAN) in place, carrying a 64-bit payload per time
  * (a row number, or codes packed by the caller), stable: ties keep their
  * order.  LSD radix sort on the bits of the doubles, O(n); the payload

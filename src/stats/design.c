@@ -52,149 +52,12 @@ void coh_design_free(coh_design *d)
     free(d);
 }
 
-/* ---- event codes: the rules of survdata.c (kept in step with it) -------- */
-
-/* The text of row i of a column as a code value: the level for text
- * columns, the shortest decimal for numbers. */
-static const char *value_text(const coh_column *c, size_t i, char *buf, size_t size)
-{
-    if (c->code != NULL)
-        return c->levels[c->code[i]];
-    coh_format_num(c->num[i], buf, size);
-    return buf;
-}
-
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
     for (size_t k = 0; k < n; k++)
         if (strcmp(s, list[k]) == 0)
             return true;
     return false;
-}
-
-/* Codes with the numeric value of each that reads as a number. */
-typedef struct code_list {
-    const char *const *text;
-    size_t n;
-    double num[16];
-    bool is_num[16];
-} code_list;
-
-static void code_list_init(code_list *cl, const char *const *text, size_t n)
-{
-    cl->text = text;
-    cl->n = n;
-    for (size_t k = 0; k < n && k < 16; k++) {
-        char *end;
-        cl->num[k] = strtod(text[k], &end);
-        cl->is_num[k] = *end == '\0' && end != text[k] && isfinite(cl->num[k]);
-    }
-}
-
-/* Does row i match a code?  Numbers compare numerically; text columns
- * compare the level, then a numeric level as a number, then the label. */
-static bool matches(const coh_column *c, size_t i, const code_list *cl)
-{
-    if (c->num != NULL) {
-        for (size_t k = 0; k < cl->n; k++) {
-            if (k < 16 && cl->is_num[k]) {
-                if (c->num[i] == cl->num[k])
-                    return true;
-            } else if (k >= 16) {
-                char buf[40];
-                if (strcmp(value_text(c, i, buf, sizeof buf), cl->text[k]) == 0)
-                    return true;
-            }
-        }
-        return false;
-    }
-    const char *level = c->levels[c->code[i]];
-    if (in_list(level, cl->text, cl->n))
-        return true;
-    char *end;
-    double lv = strtod(level, &end);
-    if (*level != '\0' && *end == '\0')
-        for (size_t k = 0; k < cl->n && k < 16; k++)
-            if (cl->is_num[k] && cl->num[k] == lv)
-                return true;
-    if (c->level_labels != NULL && c->level_labels[c->code[i]] != NULL)
-        return in_list(c->level_labels[c->code[i]], cl->text, cl->n);
-    return false;
-}
-
-/* "rows 4, 9, 12" or "rows 4, 9, 12, ..." for up to three row numbers. */
-static void rows_text(const size_t *rows, size_t n, char *buf, size_t size)
-{
-    size_t off = (size_t)snprintf(buf, size, "row%s", n == 1 ? "" : "s");
-    for (size_t k = 0; k < n && k < 3 && off < size; k++)
-        off += (size_t)snprintf(buf + off, size - off, "%s %zu", k ? "," : "", rows[k] + 1);
-    if (n > 3 && off < size)
-        snprintf(buf + off, size - off, ", ...");
-}
-
-/* Event indicator of every row the filter keeps (0 elsewhere), or an error
- * naming the values that are neither event nor censoring codes. */
-static coh_status event_codes(const coh_column *ce, const coh_cox_spec *s, uint8_t *ev,
-                              coh_error *err)
-{
-    static const char *const one[] = {"1"}, *const zero[] = {"0"};
-    const char *const *evv = s->event_values ? s->event_values : one;
-    size_t n_evv = s->event_values ? s->n_event_values : 1;
-    const char *const *cev = s->censor_values;
-    size_t n_cev = s->n_censor_values;
-    const char *other = NULL;
-    char other_buf[40];
-    if (cev == NULL && s->event_values == NULL) {
-        cev = zero;
-        n_cev = 1;
-    }
-    code_list ev_codes, cens_codes;
-    code_list_init(&ev_codes, evv, n_evv);
-    if (cev != NULL)
-        code_list_init(&cens_codes, cev, n_cev);
-    size_t bad_rows[3], n_bad = 0;
-    const char *bad_value = NULL;
-    char bad_buf[40];
-    for (size_t i = 0; i < ce->n; i++) {
-        ev[i] = 0;
-        if (coh_column_is_na(ce, i) || (s->keep != NULL && !s->keep[i]))
-            continue;
-        if (matches(ce, i, &ev_codes)) {
-            ev[i] = 1;
-            continue;
-        }
-        if (cev != NULL && matches(ce, i, &cens_codes))
-            continue;
-        if (cev == NULL) {
-            /* no censoring codes: a second distinct value censors */
-            char buf[40];
-            const char *v = value_text(ce, i, buf, sizeof buf);
-            if (other == NULL) {
-                snprintf(other_buf, sizeof other_buf, "%s", v);
-                other = other_buf;
-                continue;
-            }
-            if (strcmp(v, other) == 0)
-                continue;
-        }
-        if (n_bad < 3)
-            bad_rows[n_bad] = i;
-        if (bad_value == NULL) {
-            char tmp[40];
-            snprintf(bad_buf, sizeof bad_buf, "%s", value_text(ce, i, tmp, sizeof tmp));
-            bad_value = bad_buf;
-        }
-        n_bad++;
-    }
-    if (n_bad == 0)
-        return COH_OK;
-    char rows[80];
-    rows_text(bad_rows, n_bad, rows, sizeof rows);
-    return coh_error_set(err, COH_ETYPE,
-                         "column '%s' has %zu value%s that %s neither an event code nor a "
-                         "censoring code (first '%s', %s); give --event-value and "
-                         "--censor-value", ce->name, n_bad, n_bad == 1 ? "" : "s",
-                         n_bad == 1 ? "is" : "are", bad_value, rows);
 }
 
 /* ---- resolving the spec ------------------------------------------------- */
@@ -388,7 +251,9 @@ static coh_status usable_rows(const coh_table *t, const coh_cox_spec *surv, cons
     coh_status st;
     size_t n = t->n_rows;
     coh_dropped dr = {0, 0, 0, 0, 0};
-    if ((st = event_codes(r->event, surv, ev, err)) != COH_OK)
+    if ((st = coh_surv_event_codes(r->event, surv->event_values, surv->n_event_values,
+                                   surv->censor_values, surv->n_censor_values, surv->keep, ev,
+                                   err)) != COH_OK)
         return st;
     size_t bad[3], n_bad = 0;
     for (size_t i = 0; i < n; i++)
@@ -400,7 +265,7 @@ static coh_status usable_rows(const coh_table *t, const coh_cox_spec *surv, cons
         }
     if (n_bad > 0) {
         char rows[80];
-        rows_text(bad, n_bad, rows, sizeof rows);
+        coh_rows_text(bad, n_bad, rows, sizeof rows);
         return coh_error_set(err, COH_EDOMAIN, "column '%s' has %zu negative value%s (%s)",
                              r->time->name, n_bad, n_bad == 1 ? "" : "s", rows);
     }
@@ -415,7 +280,7 @@ static coh_status usable_rows(const coh_table *t, const coh_cox_spec *surv, cons
             }
         if (n_bad > 0) {
             char rows[80];
-            rows_text(bad, n_bad, rows, sizeof rows);
+            coh_rows_text(bad, n_bad, rows, sizeof rows);
             return coh_error_set(err, COH_EDOMAIN, "the weights column '%s' has %zu value%s "
                                  "that %s not positive (%s); weights must be > 0",
                                  r->weight->name, n_bad, n_bad == 1 ? "" : "s",

@@ -169,14 +169,81 @@ static bool matches(const coh_column *c, size_t i, const code_list *cl)
     return false;
 }
 
-/* "rows 4, 9, 12" or "rows 4, 9, 12, ..." for up to three row numbers. */
-static void rows_text(const size_t *rows, size_t n, char *buf, size_t size)
+void coh_rows_text(const size_t *rows, size_t n, char *buf, size_t size)
 {
     size_t off = (size_t)snprintf(buf, size, "row%s", n == 1 ? "" : "s");
     for (size_t k = 0; k < n && k < 3 && off < size; k++)
         off += (size_t)snprintf(buf + off, size - off, "%s %zu", k ? "," : "", rows[k] + 1);
     if (n > 3 && off < size)
         snprintf(buf + off, size - off, ", ...");
+}
+
+coh_status coh_surv_event_codes(const coh_column *ce, const char *const *event_values,
+                                size_t n_event_values, const char *const *censor_values,
+                                size_t n_censor_values, const uint8_t *keep, uint8_t *ev,
+                                coh_error *err)
+{
+    static const char *const one[] = {"1"}, *const zero[] = {"0"};
+    const char *const *evv = event_values ? event_values : one;
+    size_t n_evv = event_values ? n_event_values : 1;
+    const char *const *cev = censor_values;
+    size_t n_cev = n_censor_values;
+    const char *other = NULL; /* the one non-event value of a two-valued column */
+    char other_buf[40];
+    if (cev == NULL && event_values == NULL) {
+        cev = zero;
+        n_cev = 1;
+    }
+    code_list ev_codes, cens_codes;
+    code_list_init(&ev_codes, evv, n_evv);
+    if (cev != NULL)
+        code_list_init(&cens_codes, cev, n_cev);
+    size_t bad_rows[3], n_bad = 0;
+    const char *bad_value = NULL;
+    char bad_buf[40];
+    for (size_t i = 0; i < ce->n; i++) {
+        ev[i] = 0;
+        /* rows the filter excludes are not checked: "--where" can remove
+         * rows with codes or times that would otherwise be errors */
+        if (coh_column_is_na(ce, i) || (keep != NULL && !keep[i]))
+            continue;
+        if (matches(ce, i, &ev_codes)) {
+            ev[i] = 1;
+            continue;
+        }
+        if (cev != NULL && matches(ce, i, &cens_codes))
+            continue;
+        if (cev == NULL) {
+            /* no censoring codes given: a second distinct value is the
+             * censoring code, a third is an error */
+            char buf[40];
+            const char *v = value_text(ce, i, buf, sizeof buf);
+            if (other == NULL) {
+                snprintf(other_buf, sizeof other_buf, "%s", v);
+                other = other_buf;
+                continue;
+            }
+            if (strcmp(v, other) == 0)
+                continue;
+        }
+        if (n_bad < 3)
+            bad_rows[n_bad] = i;
+        if (bad_value == NULL) {
+            char tmp[40];
+            snprintf(bad_buf, sizeof bad_buf, "%s", value_text(ce, i, tmp, sizeof tmp));
+            bad_value = bad_buf;
+        }
+        n_bad++;
+    }
+    if (n_bad == 0)
+        return COH_OK;
+    char rows[80];
+    coh_rows_text(bad_rows, n_bad, rows, sizeof rows);
+    return coh_error_set(err, COH_ETYPE,
+                         "column '%s' has %zu value%s that %s neither an event code nor a "
+                         "censoring code (first '%s', %s); give --event-value and "
+                         "--censor-value", ce->name, n_bad, n_bad == 1 ? "" : "s",
+                         n_bad == 1 ? "is" : "are", bad_value, rows);
 }
 
 /* Group codes of a column: -1 for missing; names in level order (text) or
@@ -300,68 +367,10 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
     }
 
     /* events: the stated codes, everything else an error */
-    static const char *const one[] = {"1"}, *const zero[] = {"0"};
-    const char *const *evv = spec->event_values ? spec->event_values : one;
-    size_t n_evv = spec->event_values ? spec->n_event_values : 1;
-    const char *const *cev = spec->censor_values;
-    size_t n_cev = spec->n_censor_values;
-    const char *other = NULL; /* the one non-event value of a two-valued column */
-    char other_buf[40];
-    if (cev == NULL && spec->event_values == NULL) {
-        cev = zero;
-        n_cev = 1;
-    }
-    code_list ev_codes, cens_codes;
-    code_list_init(&ev_codes, evv, n_evv);
-    if (cev != NULL)
-        code_list_init(&cens_codes, cev, n_cev);
-    size_t bad_rows[3], n_bad = 0;
-    const char *bad_value = NULL;
-    char bad_buf[40];
-    for (size_t i = 0; i < n; i++) {
-        ev[i] = 0;
-        /* rows the filter excludes are not checked: "--where" can remove
-         * rows with codes or times that would otherwise be errors */
-        if (coh_column_is_na(ce, i) || (spec->keep != NULL && !spec->keep[i]))
-            continue;
-        if (matches(ce, i, &ev_codes)) {
-            ev[i] = 1;
-            continue;
-        }
-        if (cev != NULL && matches(ce, i, &cens_codes))
-            continue;
-        if (cev == NULL) {
-            /* no censoring codes given: a second distinct value is the
-             * censoring code, a third is an error */
-            char buf[40];
-            const char *v = value_text(ce, i, buf, sizeof buf);
-            if (other == NULL) {
-                snprintf(other_buf, sizeof other_buf, "%s", v);
-                other = other_buf;
-                continue;
-            }
-            if (strcmp(v, other) == 0)
-                continue;
-        }
-        if (n_bad < 3)
-            bad_rows[n_bad] = i;
-        if (bad_value == NULL) {
-            char tmp[40];
-            snprintf(bad_buf, sizeof bad_buf, "%s", value_text(ce, i, tmp, sizeof tmp));
-            bad_value = bad_buf;
-        }
-        n_bad++;
-    }
-    if (n_bad > 0) {
-        char rows[80];
-        rows_text(bad_rows, n_bad, rows, sizeof rows);
-        st = coh_error_set(err, COH_ETYPE,
-                           "column '%s' has %zu value%s that %s neither an event code nor a "
-                           "censoring code (first '%s', %s); give --event-value and "
-                           "--censor-value", ce->name, n_bad, n_bad == 1 ? "" : "s",
-                           n_bad == 1 ? "is" : "are", bad_value, rows);
+    if ((st = coh_surv_event_codes(ce, spec->event_values, spec->n_event_values,
+                                   spec->censor_values, spec->n_censor_values, spec->keep, ev,
+                                   err)) != COH_OK)
         goto fail;
-    }
 
     /* negative times */
     size_t neg_rows[3], n_neg = 0;
@@ -373,7 +382,7 @@ coh_status coh_surv_prepare(const coh_table *t, const coh_surv_spec *spec, coh_s
         }
     if (n_neg > 0) {
         char rows[80];
-        rows_text(neg_rows, n_neg, rows, sizeof rows);
+        coh_rows_text(neg_rows, n_neg, rows, sizeof rows);
         st = coh_error_set(err, COH_EDOMAIN, "column '%s' has %zu negative value%s (%s)",
                            ct->name, n_neg, n_neg == 1 ? "" : "s", rows);
         goto fail;
