@@ -372,7 +372,7 @@ static void json_model(coh_json *j, const cox_opts *o, const coh_design *des,
         }
         coh_zph_result *z = NULL;
         coh_json_key(j, "zph");
-        if (f->df > 0 && coh_cox_zph(data, f, o->zph, des->term_first, des->term_ncols,
+        if (o->zph_given && f->df > 0 && coh_cox_zph(data, f, o->zph, des->term_first, des->term_ncols,
                                      des->n_terms, &z) == COH_OK) {
             coh_json_object_begin(j);
             coh_json_key(j, "transform");
@@ -506,7 +506,7 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
         printf("Concordance: %s (SE %s)\n", e, s);
     }
     coh_zph_result *z = NULL;
-    if (f->df > 0 && coh_cox_zph(data, f, o->zph, des->term_first, des->term_ncols, des->n_terms,
+    if (o->zph_given && f->df > 0 && coh_cox_zph(data, f, o->zph, des->term_first, des->term_ncols, des->n_terms,
                                  &z) == COH_OK) {
         char p[32];
         p_text(z->global_p, p, sizeof p);
@@ -992,8 +992,8 @@ const cli_command cli_cox = {
     "  --stay P              backward: remove terms with p > P (default 0.20)\n"
     "  --enter P             forward: add terms with p <= P (default 0.20)\n"
     "  --select-test T       wald (default, as SAS PHREG) or lr\n"
-    "  --zph T               transform for the PH test: km (default), identity,\n"
-    "                        rank, log\n"
+    "  --zph T               test proportional hazards (R's cox.zph) with this\n"
+    "                        transform: km (R's default), identity, rank, log\n"
     "  --predict 'A=60,C=II' predicted survival for these covariate values\n"
     "  --max-iter N, --eps E Newton-Raphson limits (default 20, 1e-9, as R)\n"
     "  --conf-level L        confidence level for hazard ratios (default 0.95)\n"

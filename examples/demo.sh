@@ -16,4 +16,4 @@ echo
 echo "== cohort cox examples/lung/lung.csv: univariable, then backward elimination at p > 0.20"
 "$cohort" cox examples/lung/lung.csv --time time --event status \
     --terms age,sex,ph.ecog,ph.karno,wt.loss --categorical ph.ecog --per age=10 \
-    --univariable --entry-screen 0.2 --select backward --stay 0.2
+    --univariable --entry-screen 0.2 --select backward --stay 0.2 --zph km

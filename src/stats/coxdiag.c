@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "cohort/cox.h"
+#include "cohort/survdata.h"
 #include "cohort/dist.h"
 
 /* ---- names of the time transforms -------------------------------------- */
@@ -108,10 +109,39 @@ typedef struct value_index {
     size_t index;
 } value_index;
 
+/* Sort n (value, index) pairs by value: the radix sort of survdata.h
+ * (O(n), stable) rather than qsort, which was a tenth of a 1e6-row cox
+ * run.  Falls back to qsort only when its scratch cannot be had. */
 static int by_value(const void *a, const void *b)
 {
     double x = ((const value_index *)a)->value, y = ((const value_index *)b)->value;
     return (x > y) - (x < y);
+}
+
+static void sort_by_value(value_index *v, size_t n)
+{
+    double *key = malloc((n ? n : 1) * sizeof *key);
+    uint64_t *pay = malloc((n ? n : 1) * sizeof *pay);
+    if (key == NULL || pay == NULL || coh_sort_times(key, pay, 0) != COH_OK) {
+        free(key);
+        free(pay);
+        qsort(v, n, sizeof *v, by_value);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        key[i] = v[i].value;
+        pay[i] = v[i].index;
+    }
+    if (coh_sort_times(key, pay, n) != COH_OK) {
+        qsort(v, n, sizeof *v, by_value);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            v[i].value = key[i];
+            v[i].index = (size_t)pay[i];
+        }
+    }
+    free(key);
+    free(pay);
 }
 
 /* A Fenwick tree of weights over ranks 1..m, with each rank's own weight
@@ -208,7 +238,7 @@ coh_status coh_cox_concordance(const coh_cox_data *d, const coh_cox_model *f,
          * match(x, sort(unique(x))): exact equality) */
         for (size_t i = s; i < e; i++)
             sorted[i - s] = (value_index){f->linear_predictor[i], i};
-        qsort(sorted, e - s, sizeof *sorted, by_value);
+        sort_by_value(sorted, e - s);
         size_t m = 0;
         for (size_t k = 0; k < e - s; k++) {
             if (k == 0 || sorted[k].value != sorted[k - 1].value)
@@ -386,7 +416,7 @@ static coh_status zph_gtime(const coh_cox_data *d, coh_zph_transform transform,
     if (transform == COH_ZPH_KM || transform == COH_ZPH_RANK) {
         for (size_t i = 0; i < n; i++)
             order[i] = (value_index){d->time[i], i};
-        qsort(order, n, sizeof *order, by_value);
+        sort_by_value(order, n);
         double surv = 1; /* S just before the current time */
         for (size_t lo = 0; lo < n;) {
             size_t hi = lo + 1;

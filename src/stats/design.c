@@ -598,6 +598,8 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
     int32_t *scode = NULL, *ccode = NULL;
     double *tsort = NULL;
     uint64_t *row = NULL;
+    size_t *trow = NULL;
+    double *xt = NULL;
     coh_design *d = NULL;
     coh_cox_data *cd = NULL;
     if (st != COH_OK)
@@ -637,14 +639,41 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
         n_strata = 1;
     /* sort: time ascending (stable radix sort), then a stable counting
      * sort by stratum */
+    /* the sort carries each used row's position in table order (c); trow
+     * maps it back to the table row */
+    trow = malloc((m ? m : 1) * sizeof *trow);
+    if (trow == NULL)
+        goto oom;
     for (size_t i = 0, k = 0; i < n; i++)
         if (use[i]) {
             tsort[k] = r.time->num[i];
-            row[k++] = i;
+            trow[k] = i;
+            row[k] = k;
+            k++;
         }
     if (coh_sort_times(tsort, row, m) != COH_OK)
         goto oom;
     size_t p = d->p;
+    /* The model matrix is first built in table order, column by column, so
+     * that every source column is read sequentially; the rows are then
+     * moved into time order whole (one cache line or two per row instead of
+     * one random read per value: the gather dominated the build). */
+    xt = malloc((m * p > 0 ? m * p : 1) * sizeof *xt);
+    if (xt == NULL)
+        goto oom;
+    for (size_t k2 = 0; k2 < r.n_terms; k2++) {
+        const term_info *ti = &r.terms[k2];
+        const var_info *a = &r.vars[ti->var[0]];
+        const var_info *b = ti->n_parts == 2 ? &r.vars[ti->var[1]] : NULL;
+        size_t na = var_ncols(a), nb = b ? var_ncols(b) : 1;
+        size_t j = d->term_first[k2];
+        for (size_t qb = 0; qb < nb; qb++)
+            for (size_t qa = 0; qa < na; qa++, j++)
+                for (size_t c = 0; c < m; c++) {
+                    size_t i = trow[c];
+                    xt[c * p + j] = var_value(a, qa, i) * (b ? var_value(b, qb, i) : 1.0);
+                }
+    }
     cd->n = m;
     cd->p = p;
     cd->n_strata = n_strata;
@@ -665,11 +694,11 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
     if (start == NULL)
         goto oom;
     for (size_t k = 0; k < m; k++)
-        start[(r.strata ? (size_t)scode[row[k]] : 0) + 1]++;
+        start[(r.strata ? (size_t)scode[trow[row[k]]] : 0) + 1]++;
     for (size_t s = 0; s < n_strata; s++)
         start[s + 1] += start[s];
     for (size_t k = 0; k < m; k++) {
-        size_t i = (size_t)row[k];
+        size_t c = (size_t)row[k], i = trow[c];
         size_t s = r.strata ? (size_t)scode[i] : 0;
         size_t o = start[s]++;
         cd->time[o] = tsort[k];
@@ -681,17 +710,7 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
             cd->weight[o] = r.weight->num[i];
         if (cd->cluster)
             cd->cluster[o] = ccode[i];
-        double *x = cd->x + o * p;
-        for (size_t k2 = 0; k2 < r.n_terms; k2++) {
-            const term_info *ti = &r.terms[k2];
-            const var_info *a = &r.vars[ti->var[0]];
-            const var_info *b = ti->n_parts == 2 ? &r.vars[ti->var[1]] : NULL;
-            size_t na = var_ncols(a), nb = b ? var_ncols(b) : 1;
-            size_t j = d->term_first[k2];
-            for (size_t qb = 0; qb < nb; qb++)
-                for (size_t qa = 0; qa < na; qa++)
-                    x[j++] = var_value(a, qa, i) * (b ? var_value(b, qb, i) : 1.0);
-        }
+        memcpy(cd->x + o * p, xt + c * p, p * sizeof *xt);
     }
     free(start);
     free(use);
@@ -700,6 +719,8 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
     free(ccode);
     free(tsort);
     free(row);
+    free(trow);
+    free(xt);
     resolved_free(&r);
     *design = d;
     *data = cd;
@@ -713,6 +734,8 @@ fail:
     free(ccode);
     free(tsort);
     free(row);
+    free(trow);
+    free(xt);
     resolved_free(&r);
     coh_design_free(d);
     if (cd != NULL)
