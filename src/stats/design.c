@@ -661,18 +661,21 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
     xt = malloc((m * p > 0 ? m * p : 1) * sizeof *xt);
     if (xt == NULL)
         goto oom;
-    for (size_t k2 = 0; k2 < r.n_terms; k2++) {
-        const term_info *ti = &r.terms[k2];
-        const var_info *a = &r.vars[ti->var[0]];
-        const var_info *b = ti->n_parts == 2 ? &r.vars[ti->var[1]] : NULL;
-        size_t na = var_ncols(a), nb = b ? var_ncols(b) : 1;
-        size_t j = d->term_first[k2];
-        for (size_t qb = 0; qb < nb; qb++)
-            for (size_t qa = 0; qa < na; qa++, j++)
-                for (size_t c = 0; c < m; c++) {
-                    size_t i = trow[c];
-                    xt[c * p + j] = var_value(a, qa, i) * (b ? var_value(b, qb, i) : 1.0);
-                }
+    /* rows outer: each xt row is written once, in order, while every
+     * source column is read forwards (trow ascends) */
+    for (size_t c = 0; c < m; c++) {
+        size_t i = trow[c];
+        double *x = xt + c * p;
+        for (size_t k2 = 0; k2 < r.n_terms; k2++) {
+            const term_info *ti = &r.terms[k2];
+            const var_info *a = &r.vars[ti->var[0]];
+            const var_info *b = ti->n_parts == 2 ? &r.vars[ti->var[1]] : NULL;
+            size_t na = var_ncols(a), nb = b ? var_ncols(b) : 1;
+            size_t j = d->term_first[k2];
+            for (size_t qb = 0; qb < nb; qb++)
+                for (size_t qa = 0; qa < na; qa++)
+                    x[j++] = var_value(a, qa, i) * (b ? var_value(b, qb, i) : 1.0);
+        }
     }
     cd->n = m;
     cd->p = p;
