@@ -515,6 +515,38 @@ static double var_value(const var_info *vi, size_t q, size_t i)
     return vi->c->num[i] / vi->per;
 }
 
+#define XT_BLOCK ((size_t)65536)
+
+typedef struct xt_job {
+    const resolved *r;
+    const coh_design *d;
+    const size_t *trow;
+    double *xt;
+    size_t m, p;
+} xt_job;
+
+/* Rows [k XT_BLOCK, (k + 1) XT_BLOCK) of the table-order model matrix. */
+static void xt_block(void *ctx, size_t k)
+{
+    const xt_job *job = ctx;
+    const resolved *r = job->r;
+    size_t lo = k * XT_BLOCK, hi = lo + XT_BLOCK < job->m ? lo + XT_BLOCK : job->m;
+    for (size_t c = lo; c < hi; c++) {
+        size_t i = job->trow[c];
+        double *x = job->xt + c * job->p;
+        for (size_t k2 = 0; k2 < r->n_terms; k2++) {
+            const term_info *ti = &r->terms[k2];
+            const var_info *a = &r->vars[ti->var[0]];
+            const var_info *b = ti->n_parts == 2 ? &r->vars[ti->var[1]] : NULL;
+            size_t na = var_ncols(a), nb = b ? var_ncols(b) : 1;
+            size_t j = job->d->term_first[k2];
+            for (size_t qb = 0; qb < nb; qb++)
+                for (size_t qa = 0; qa < na; qa++)
+                    x[j++] = var_value(a, qa, i) * (b ? var_value(b, qb, i) : 1.0);
+        }
+    }
+}
+
 static coh_status design_new(const coh_design_spec *spec, const resolved *r, coh_design **out)
 {
     coh_design *d = calloc(1, sizeof *d);
@@ -662,21 +694,10 @@ coh_status coh_cox_data_build(const coh_table *t, const coh_cox_spec *surv,
     if (xt == NULL)
         goto oom;
     /* rows outer: each xt row is written once, in order, while every
-     * source column is read forwards (trow ascends) */
-    for (size_t c = 0; c < m; c++) {
-        size_t i = trow[c];
-        double *x = xt + c * p;
-        for (size_t k2 = 0; k2 < r.n_terms; k2++) {
-            const term_info *ti = &r.terms[k2];
-            const var_info *a = &r.vars[ti->var[0]];
-            const var_info *b = ti->n_parts == 2 ? &r.vars[ti->var[1]] : NULL;
-            size_t na = var_ncols(a), nb = b ? var_ncols(b) : 1;
-            size_t j = d->term_first[k2];
-            for (size_t qb = 0; qb < nb; qb++)
-                for (size_t qa = 0; qa < na; qa++)
-                    x[j++] = var_value(a, qa, i) * (b ? var_value(b, qb, i) : 1.0);
-        }
-    }
+     * source column is read forwards (trow ascends); blocks of rows on
+     * both cores */
+    xt_job job = {&r, d, trow, xt, m, p};
+    coh_parallel_for((m + XT_BLOCK - 1) / XT_BLOCK, 0, xt_block, &job);
     cd->n = m;
     cd->p = p;
     cd->n_strata = n_strata;
