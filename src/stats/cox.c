@@ -49,6 +49,17 @@
 #include <string.h>
 
 #include "cohort/cox.h"
+
+/* The three passes over the rows are compiled twice, for AVX2 with FMA and
+ * for the baseline, and the CPU picks at run time (GCC's target_clones,
+ * through an ifunc): vectorised cross-products without giving up running
+ * on older machines. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define HOT_LOOP __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define HOT_LOOP
+#endif
 #include "core/core.h"
 
 /* ---- names and options ------------------------------------------------ */
@@ -293,6 +304,7 @@ static inline bool same_group(const cox_work *w, size_t i, size_t j)
     return stratum_of(w, i) == stratum_of(w, j) && w->time[i] == w->time[j];
 }
 
+HOT_LOOP
 static void pass_a(void *ctx, size_t k)
 {
     cox_work *w = ctx;
@@ -342,6 +354,7 @@ static void add_outer(double *m, size_t p, double c, const double *u, const doub
     }
 }
 
+HOT_LOOP
 static void pass_b(void *ctx, size_t k)
 {
     cox_work *w = ctx;
@@ -442,6 +455,7 @@ static void pass_b(void *ctx, size_t k)
         b->nonfinite = 1;
 }
 
+HOT_LOOP
 static void pass_c(void *ctx, size_t k)
 {
     cox_work *w = ctx;
