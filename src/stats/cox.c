@@ -754,6 +754,58 @@ typedef struct scratch {
     double *vec[6];          /* p each: general use */
 } scratch;
 
+/* The centring passes of coh_cox_fit over one row block (k):
+ * stage 0: which columns are all -1/0/1 (isub[j] 1 or 0) and the weighted
+ * column sums (sa); stage 1: weighted absolute deviations from the means
+ * (sa2); stage 2: the centred, scaled copy of x. */
+typedef struct center_job {
+    cox_work *w;
+    const coh_cox_data *d;
+    const double *means, *scale;
+    int stage;
+} center_job;
+
+static void center_sums(void *ctx, size_t k)
+{
+    center_job *cj = ctx;
+    cox_work *w = cj->w;
+    const coh_cox_data *d = cj->d;
+    size_t p = w->p;
+    blk *b = &w->b[k];
+    double *sum = w->sa + k * p, *dev = w->sa2 + k * p;
+    if (cj->stage == 0) {
+        for (size_t j = 0; j < p; j++) {
+            b->isub[j] = 1;
+            sum[j] = 0;
+        }
+        for (size_t i = b->lo; i < b->hi; i++) {
+            const double *xi = d->x + i * p;
+            double wt = d->weight ? d->weight[i] : 1;
+            for (size_t j = 0; j < p; j++) {
+                if (!(xi[j] == 0 || xi[j] == 1 || xi[j] == -1))
+                    b->isub[j] = 0;
+                sum[j] += wt * xi[j];
+            }
+        }
+    } else if (cj->stage == 1) {
+        for (size_t j = 0; j < p; j++)
+            dev[j] = 0;
+        for (size_t i = b->lo; i < b->hi; i++) {
+            const double *xi = d->x + i * p;
+            double wt = d->weight ? d->weight[i] : 1;
+            for (size_t j = 0; j < p; j++)
+                dev[j] += wt * fabs(xi[j] - cj->means[j]);
+        }
+    } else {
+        for (size_t i = b->lo; i < b->hi; i++) {
+            const double *xi = d->x + i * p;
+            double *zi = w->x + i * p;
+            for (size_t j = 0; j < p; j++)
+                zi[j] = (xi[j] - cj->means[j]) * cj->scale[j];
+        }
+    }
+}
+
 /* Rows per block: the blocks depend on n only, so that results are the
  * same on any machine; small data stays in one block (no threads). */
 #define ROWS_PER_BLOCK 16384
@@ -896,38 +948,36 @@ coh_status coh_cox_fit(const coh_cox_data *d, const coh_cox_options *opt, coh_co
     /* row by row (x is row-major): which columns are -1/0/1, their
      * weighted means, then mean absolute deviations */
     bool *nocenter = f->infinite;   /* borrowed as scratch until the end */
+    /* Three passes over the rows, each in the fixed row blocks on both
+     * cores; partial sums are added in block order, so the result does
+     * not depend on the number of threads.  Scratch: each block's sa, sa2
+     * and isub, which the likelihood passes use only later. */
+    center_job cj = {&w, d, f->means, scale, 0};
+    coh_parallel_for(nb, 0, center_sums, &cj);
     for (size_t j = 0; j < p; j++) {
         nocenter[j] = true;
         f->means[j] = 0;
         scale[j] = 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        const double *xi = d->x + i * p;
-        double wt = d->weight ? d->weight[i] : 1;
+    for (size_t k = 0; k < nb; k++)
         for (size_t j = 0; j < p; j++) {
-            nocenter[j] = nocenter[j] && (xi[j] == 0 || xi[j] == 1 || xi[j] == -1);
-            f->means[j] += wt * xi[j];
+            nocenter[j] = nocenter[j] && blocks[k].isub[j] != 0;
+            f->means[j] += w.sa[k * p + j];
         }
-    }
     for (size_t j = 0; j < p; j++)
         f->means[j] = nocenter[j] ? 0 : f->means[j] / sumw;
-    for (size_t i = 0; i < n; i++) {
-        const double *xi = d->x + i * p;
-        double wt = d->weight ? d->weight[i] : 1;
+    cj.stage = 1;
+    coh_parallel_for(nb, 0, center_sums, &cj);
+    for (size_t k = 0; k < nb; k++)
         for (size_t j = 0; j < p; j++)
-            scale[j] += wt * fabs(xi[j] - f->means[j]);
-    }
+            scale[j] += w.sa2[k * p + j];
     for (size_t j = 0; j < p; j++) {
         /* a constant column (mad 0) is not scaled */
         scale[j] = nocenter[j] || !(scale[j] > 0) ? 1 : sumw / scale[j];
         nocenter[j] = false;
     }
-    for (size_t i = 0; i < n; i++) {
-        const double *xi = d->x + i * p;
-        double *zi = w.x + i * p;
-        for (size_t j = 0; j < p; j++)
-            zi[j] = (xi[j] - f->means[j]) * scale[j];
-    }
+    cj.stage = 2;
+    coh_parallel_for(nb, 0, center_sums, &cj);
     for (size_t j = 0; j < p; j++)
         beta[j] = (o->init ? o->init[j] : 0) / scale[j];
 
