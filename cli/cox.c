@@ -533,7 +533,8 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
 
 /* The model-matrix row for "age=60,stage=II": numbers divided by the
  * term's step, factors as their dummies; interactions are not supported. */
-static int predict_row(const coh_design *des, const char *spec, double *newx)
+static int predict_row(const coh_design *des, const char *spec, const char *strata_col,
+                       double *newx)
 {
     cli_list l = {0};
     if (cli_list_set(&l, spec))
@@ -544,13 +545,14 @@ static int predict_row(const coh_design *des, const char *spec, double *newx)
     for (size_t k = 0; k < l.n && rc == 0; k++) {
         /* every key must be a model term */
         const char *eq = strchr(l.v[k], '=');
-        bool known = false;
+        bool known = eq && strata_col && strlen(strata_col) == (size_t)(eq - l.v[k]) &&
+                     strncmp(strata_col, l.v[k], (size_t)(eq - l.v[k])) == 0;
         for (size_t t = 0; eq && t < des->n_terms; t++)
             known = known || (strlen(des->term_names[t]) == (size_t)(eq - l.v[k]) &&
                               strncmp(des->term_names[t], l.v[k], (size_t)(eq - l.v[k])) == 0);
         if (!known)
             rc = cli_usage_error("cox", "--predict: '%s' is not TERM=VALUE for a term of the "
-                                        "model", l.v[k]);
+                                        "model (or STRATA=VALUE)", l.v[k]);
     }
     for (size_t t = 0; t < des->n_terms && rc == 0; t++) {
         if (strchr(des->term_names[t], ':')) {
@@ -594,6 +596,60 @@ static int predict_row(const coh_design *des, const char *spec, double *newx)
     return rc;
 }
 
+/* The stratum of row k of a (concatenated) predicted curve. */
+static long curve_stratum(const coh_cox_curve *c, size_t k)
+{
+    for (size_t s = 0; s < c->n_strata; s++)
+        if (k < c->strata_first[s + 1])
+            return (long)s;
+    return (long)c->n_strata - 1;
+}
+
+/* Names of the strata of a stratified model (the strata column's value
+ * text, by stratum code, from the rows of the data), and the stratum the
+ * --predict value asks for ("STRATA=VALUE"), or -1 for all. */
+static int predict_strata(const coh_table *t, const char *strata_col, const char *spec,
+                          const coh_cox_data *d, const coh_cox_curve *curve, char ***names,
+                          long *shown)
+{
+    const coh_column *c = coh_table_find(t, strata_col);
+    *names = calloc(curve->n_strata, sizeof **names);
+    if (c == NULL || *names == NULL)
+        return cli_fail(COH_ENOMEM, NULL);
+    for (size_t r = 0; r < d->n; r++) {
+        size_t k = (size_t)d->stratum[r], row = d->row[r];
+        if (k >= curve->n_strata || (*names)[k] != NULL)
+            continue;
+        char buf[40];
+        const char *v = buf;
+        if (c->code != NULL)
+            v = coh_column_level_text(c, (size_t)c->code[row]);
+        else
+            coh_format_num(c->num[row], buf, sizeof buf);
+        if (((*names)[k] = strdup(v)) == NULL)
+            return cli_fail(COH_ENOMEM, NULL);
+    }
+    *shown = -1;
+    cli_list l = {0};
+    if (cli_list_set(&l, spec))
+        return cli_fail(COH_ENOMEM, NULL);
+    size_t len = strlen(strata_col);
+    int rc = 0;
+    for (size_t k = 0; k < l.n; k++) {
+        if (strncmp(l.v[k], strata_col, len) != 0 || l.v[k][len] != '=')
+            continue;
+        const char *val = l.v[k] + len + 1;
+        for (size_t s = 0; s < curve->n_strata; s++)
+            if ((*names)[s] != NULL && strcmp((*names)[s], val) == 0)
+                *shown = (long)s;
+        if (*shown < 0)
+            rc = cli_usage_error("cox", "--predict: the strata column '%s' has no stratum '%s'",
+                                 strata_col, val);
+    }
+    cli_list_free(&l);
+    return rc;
+}
+
 /* ---- the command ----------------------------------------------------------- */
 
 static int run(int argc, char **argv)
@@ -621,6 +677,8 @@ static int run(int argc, char **argv)
     const char **ref_col = NULL, **ref_val = NULL, **per_col = NULL, **per_val = NULL;
     double *per_step = NULL, *newx = NULL;
     coh_cox_curve *curve = NULL;
+    char **stratum_names = NULL; /* curve->n_strata names, with strata */
+    long shown_stratum = -1;     /* the stratum asked for, or -1: all */
     coh_error err;
     coh_error_clear(&err);
     coh_status st;
@@ -706,24 +764,22 @@ static int run(int argc, char **argv)
     const coh_design *mdes = sel ? sel->design : des;
     const coh_cox_data *mdata = sel ? sel->data : data;
     const coh_cox_model *mfit = sel ? sel->fit : fit;
-    if (o.predict != NULL && mdata != NULL && mdata->n_strata > 1) {
-        rc = cli_usage_error("cox", "--predict with --strata is not supported yet (the curve "
-                                    "would need a stratum); fit without --strata to predict");
-        goto done;
-    }
     if (o.predict != NULL && mfit != NULL) {
         newx = calloc(mdes->p ? mdes->p : 1, sizeof *newx);
         if (newx == NULL) {
             rc = cli_fail(COH_ENOMEM, NULL);
             goto done;
         }
-        if ((rc = predict_row(mdes, o.predict, newx)) != 0)
+        if ((rc = predict_row(mdes, o.predict, o.strata, newx)) != 0)
             goto done;
         if ((st = coh_cox_predict(mdata, mfit, newx, o.conf_level, &curve)) != COH_OK) {
-            rc = cli_fail(st, "--predict: the curve could not be computed (stratified "
-                              "models are not supported yet)");
+            rc = cli_fail(st, "--predict: the curve could not be computed");
             goto done;
         }
+        if (curve->n_strata > 1 &&
+            (rc = predict_strata(t, o.strata, o.predict, mdata, curve, &stratum_names,
+                                 &shown_stratum)) != 0)
+            goto done;
     }
     if (o.timings)
         fprintf(stderr, "load_seconds=%.3f compute_seconds=%.3f rows=%zu\n", t1 - t0,
@@ -819,7 +875,14 @@ static int run(int argc, char **argv)
             coh_json_key(&j, "table");
             coh_json_array_begin(&j);
             for (size_t k = 0; k < curve->n_times; k++) {
+                long sk = curve_stratum(curve, k);
+                if (shown_stratum >= 0 && sk != shown_stratum)
+                    continue;
                 coh_json_object_begin(&j);
+                if (stratum_names != NULL) {
+                    coh_json_key(&j, "stratum");
+                    coh_json_string(&j, stratum_names[sk]);
+                }
                 coh_json_key(&j, "time");
                 coh_json_number(&j, curve->time[k]);
                 coh_json_key(&j, "surv");
@@ -928,17 +991,28 @@ static int run(int argc, char **argv)
         }
         if (curve != NULL) {
             printf("\nPredicted survival for %s (first times):\n", o.predict);
-            for (size_t k = 0; k < curve->n_times && k < 10; k++)
-                printf("  t = %g: %.3f (%.3f-%.3f)\n", curve->time[k], curve->surv[k],
-                       curve->lower[k], curve->upper[k]);
-            if (curve->n_times > 10)
-                printf("  ... %zu times in all (--format json for the whole curve)\n",
-                       curve->n_times);
+            for (size_t sk = 0; sk < curve->n_strata; sk++) {
+                if (shown_stratum >= 0 && (long)sk != shown_stratum)
+                    continue;
+                if (stratum_names != NULL)
+                    printf("  stratum %s=%s:\n", o.strata, stratum_names[sk]);
+                size_t lo = curve->strata_first[sk], hi = curve->strata_first[sk + 1];
+                for (size_t k = lo; k < hi && k < lo + 10; k++)
+                    printf("  t = %g: %.3f (%.3f-%.3f)\n", curve->time[k], curve->surv[k],
+                           curve->lower[k], curve->upper[k]);
+                if (hi - lo > 10)
+                    printf("  ... %zu times in all (--format json for the whole curve)\n",
+                           hi - lo);
+            }
         }
     }
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = cli_fail(COH_EIO, "cannot write the output");
 done:
+    if (stratum_names != NULL && curve != NULL)
+        for (size_t k = 0; k < curve->n_strata; k++)
+            free(stratum_names[k]);
+    free(stratum_names);
     coh_cox_curve_free(curve);
     free(newx);
     coh_cox_fit_free(fit);
