@@ -98,6 +98,10 @@ void cli_data_opts_free(cli_data_opts *d);
 /* Consume a data option at a->i if there is one: 1 consumed, 0 not a data
  * option, -1 usage error (already printed). */
 int cli_data_opt(cli_data_opts *d, cli_args *a);
+/* Every argument a command does not take itself: a data option, else an
+ * unknown option (a usage error), else the data file (only one).  0, or
+ * the exit code after a message. */
+int cli_rest_arg(cli_args *a, cli_data_opts *d, const char **path);
 /* Help text for the data options. */
 extern const char cli_data_help[];
 /* Monotonic clock in seconds, for --timings. */

@@ -87,6 +87,22 @@ void cli_csv_field(const char *s, FILE *out)
     fputc('"', out);
 }
 
+int cli_rest_arg(cli_args *a, cli_data_opts *d, const char **path)
+{
+    int got = cli_data_opt(d, a);
+    if (got > 0)
+        return 0;
+    if (got < 0)
+        return EXIT_USAGE;
+    const char *arg = a->argv[a->i];
+    if (arg[0] == '-' && arg[1] != '\0')
+        return cli_usage_error(a->cmd, "unknown option '%s'", arg);
+    if (*path != NULL)
+        return cli_usage_error(a->cmd, "one data file only ('%s' and '%s')", *path, arg);
+    *path = arg;
+    return 0;
+}
+
 int cli_out_format(cli_args *a, const char *v, int *out)
 {
     static const char *const names[] = {"text", "json", "csv"};

@@ -125,15 +125,8 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
             if (!bad && (frc = cli_out_format(&a, v, &f)) != 0)
                 return frc;
             o->format = (enum out_format)f;
-        } else if ((got = cli_data_opt(d, &a)) != 0) {
-            if (got < 0)
-                return EXIT_USAGE;
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
-            return cli_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
-        } else if (*path == NULL) {
-            *path = argv[a.i];
-        } else {
-            return cli_usage_error(a.cmd, "one data file only ('%s' and '%s')", *path, argv[a.i]);
+        } else if ((got = cli_rest_arg(&a, d, path)) != 0) {
+            return got;
         }
         if (bad)
             return bad;

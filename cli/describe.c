@@ -232,18 +232,8 @@ static int run(int argc, char **argv)
             fmt = (enum out_format)f;
         } else if (cli_opt(&a, "--timings", false, &v, &bad)) {
             timings = true;
-        } else if ((got = cli_data_opt(&d, &a)) != 0) {
-            if (got < 0) {
-                rc = EXIT_USAGE;
-                goto done;
-            }
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
-            rc = cli_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
-            goto done;
-        } else if (path == NULL) {
-            path = argv[a.i];
-        } else {
-            rc = cli_usage_error(a.cmd, "one data file only ('%s' and '%s')", path, argv[a.i]);
+        } else if ((got = cli_rest_arg(&a, &d, &path)) != 0) {
+            rc = got;
             goto done;
         }
     }
