@@ -15,6 +15,8 @@
  *   cox.h      Cox regression, concordance, cox.zph, predicted survival
  *   design.h   model terms and complete cases for Cox models
  *   coxsel.h   univariable screens and variable selection
+ *   htest.h    tests of descriptive tables: chi-square, Fisher, rank tests,
+ *              t-test, ANOVA, standardised mean differences
  *   format.h   numbers as journals print them
  *   json.h     the JSON writer used for machine-readable output
  *
@@ -47,6 +49,7 @@
 #include "cohort/cox.h"
 #include "cohort/design.h"
 #include "cohort/coxsel.h"
+#include "cohort/htest.h"
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 

@@ -30,7 +30,9 @@ typedef struct coh_htest {
  * first (R's chisq.test would give NaN; the note says so). */
 coh_status coh_chisq_test(const double *counts, size_t r, size_t c, bool yates,
                           coh_htest *out);
-/* Fisher's exact test, two-sided, as R's fisher.test (2 x 2 and r x c). */
+/* Fisher's exact test, two-sided, as R's fisher.test (2 x 2 and r x c).
+ * r x c by exact network enumeration with a work budget (about 0.7 s):
+ * beyond it p is NAN and the note says so (docs/methods.md section 18). */
 coh_status coh_fisher_test(const double *counts, size_t r, size_t c, coh_htest *out);
 /* The smallest expected count (for "--tests auto"). */
 double coh_min_expected(const double *counts, size_t r, size_t c);
