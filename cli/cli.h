@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cohort/cohort.h"
@@ -98,6 +99,11 @@ void cli_data_opts_free(cli_data_opts *d);
 /* Consume a data option at a->i if there is one: 1 consumed, 0 not a data
  * option, -1 usage error (already printed). */
 int cli_data_opt(cli_data_opts *d, cli_args *a);
+/* --where: *keep (t->n_rows bytes, the caller's to free; NULL without an
+ * expression) marks the rows where it is true.  EXIT_OK, or the exit
+ * code after the message. */
+int cli_where(const coh_table *t, const char *where, uint8_t **keep);
+
 /* Every argument a command does not take itself: a data option, else an
  * unknown option (a usage error), else the data file (only one).  0, or
  * the exit code after a message. */

@@ -87,6 +87,20 @@ void cli_csv_field(const char *s, FILE *out)
     fputc('"', out);
 }
 
+int cli_where(const coh_table *t, const char *where, uint8_t **keep)
+{
+    *keep = NULL;
+    if (where == NULL)
+        return EXIT_OK;
+    *keep = malloc(t->n_rows ? t->n_rows : 1);
+    if (*keep == NULL)
+        return cli_fail(COH_ENOMEM, NULL);
+    coh_error err;
+    coh_error_clear(&err);
+    coh_status st = coh_table_filter(t, where, *keep, NULL, &err);
+    return st == COH_OK ? EXIT_OK : cli_fail(st, err.msg);
+}
+
 int cli_rest_arg(cli_args *a, cli_data_opts *d, const char **path)
 {
     int got = cli_data_opt(d, a);

@@ -703,17 +703,8 @@ static int run(int argc, char **argv)
     if ((rc = cli_load(&d, path, &t)) != EXIT_OK)
         goto done;
     double t1 = cli_seconds();
-    if (o.where != NULL) {
-        keep = malloc(t->n_rows ? t->n_rows : 1);
-        if (keep == NULL) {
-            rc = cli_fail(COH_ENOMEM, NULL);
-            goto done;
-        }
-        if ((st = coh_table_filter(t, o.where, keep, NULL, &err)) != COH_OK) {
-            rc = cli_fail(st, err.msg);
-            goto done;
-        }
-    }
+    if ((rc = cli_where(t, o.where, &keep)) != EXIT_OK)
+        goto done;
     coh_cox_spec surv = {o.time, o.event, o.event_values.n ? o.event_values.v : NULL,
                          o.event_values.n, o.censor_values.n ? o.censor_values.v : NULL,
                          o.censor_values.n, o.strata, o.weights, o.cluster, keep};
