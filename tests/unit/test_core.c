@@ -2,6 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../check.h"
 #include "cohort/cohort.h"
@@ -213,6 +215,64 @@ static void test_status(void)
     check(strlen(coh_version()) > 0, "version");
 }
 
+/* Output files: the destination is the old file or the whole new one. */
+static void test_outfile(void)
+{
+    char dir[] = "/tmp/cohort-outfile-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        check(0, "mkdtemp");
+        return;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("old\n", f);
+    fclose(f);
+    coh_outfile of;
+    coh_error err;
+    check_int(coh_outfile_open(&of, path, &err), COH_OK, "open");
+    fputs("new, half written", of.fp);
+    coh_outfile_abort(&of);
+    char buf[64] = "";
+    f = fopen(path, "r");
+    check(f != NULL && fgets(buf, sizeof buf, f) != NULL, "read back");
+    if (f != NULL)
+        fclose(f);
+    check_str(buf, "old\n", "abort leaves the old file");
+    check_int(coh_outfile_open(&of, path, &err), COH_OK, "open again");
+    fputs("new\n", of.fp);
+    check_int(coh_outfile_commit(&of, &err), COH_OK, "commit");
+    f = fopen(path, "r");
+    check(f != NULL && fgets(buf, sizeof buf, f) != NULL, "read back");
+    if (f != NULL)
+        fclose(f);
+    check_str(buf, "new\n", "commit replaces it");
+    /* the mode of the file replaced, and of a new file 0666 less the umask */
+    chmod(path, 0640);
+    check_int(coh_outfile_open(&of, path, &err), COH_OK, "open a third time");
+    check_int(coh_outfile_commit(&of, &err), COH_OK, "commit");
+    struct stat sb;
+    check(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0640, "mode kept");
+    char fresh[160];
+    snprintf(fresh, sizeof fresh, "%s/fresh.txt", dir);
+    check_int(coh_outfile_open(&of, fresh, &err), COH_OK, "open new");
+    check_int(coh_outfile_commit(&of, &err), COH_OK, "commit new");
+    mode_t mask = umask(022);
+    umask(mask);
+    check(stat(fresh, &sb) == 0 && (sb.st_mode & 0777) == (0666 & ~mask), "mode of a new file");
+    remove(fresh);
+    /* nothing else is left in the directory */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
+    check_int(system(cmd), 0, "no temporary file left");
+    char bad[160];
+    snprintf(bad, sizeof bad, "%s/missing/out.txt", dir);
+    check_int(coh_outfile_open(&of, bad, &err), COH_EIO, "missing directory");
+    check_contains(err.msg, "missing/out.txt: cannot write", "message names the path");
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_builder_kinds);
@@ -222,5 +282,6 @@ int main(void)
     RUN(test_utf8);
     RUN(test_text_of_values);
     RUN(test_status);
+    RUN(test_outfile);
     return check_report("test_core");
 }
