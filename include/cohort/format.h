@@ -6,7 +6,8 @@
 
 /* A p-value as journals print it: "< 0.001" below 0.001, otherwise
  * `digits` significant digits (2 by default when digits <= 0) without
- * exponent, e.g. "0.046", "0.23", "1"; "NA" for NAN. */
+ * exponent, trailing zeros kept, e.g. "0.046", "0.23", "0.80", "1.0"; "NA"
+ * for NAN. */
 void coh_format_p(double p, int digits, char *buf, size_t size);
 
 /* A number for people: at most `sig` significant digits, no exponent for

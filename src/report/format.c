@@ -59,5 +59,10 @@ void coh_format_p(double p, int digits, char *buf, size_t size)
         snprintf(buf, size, "< 0.001");
         return;
     }
-    coh_format_human(p, digits > 0 ? digits : 2, buf, size);
+    /* `digits` significant digits, trailing zeros kept ("0.80", "1.0"):
+     * a zero that is significant is printed, as journals do */
+    int sig = digits > 0 ? digits : 2;
+    int mag = p > 0 ? (int)floor(log10(p)) + 1 : 1;
+    int decimals = sig - mag;
+    snprintf(buf, size, "%.*f", decimals < 0 ? 0 : decimals, p);
 }
