@@ -30,7 +30,7 @@ CFLAGS  ?=
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
            $(WARN) $(WFLAGS_ERR) -Iinclude -Isrc -pthread
 LDFLAGS += $(filter -fsanitize=%,$(OPT)) -pthread
-LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lm
+LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lm
 
 VERSION := $(shell cat VERSION)
 LIB_SRC := $(sort $(wildcard src/*/*.c))

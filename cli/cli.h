@@ -31,6 +31,7 @@ typedef struct cli_command {
 extern const cli_command cli_describe;
 extern const cli_command cli_km;
 extern const cli_command cli_cox;
+extern const cli_command cli_table;
 
 /* Write `s` with control characters (including line breaks and escape
  * sequences) shown as '?', for text meant for a terminal. */

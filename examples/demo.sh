@@ -1,6 +1,7 @@
 #!/bin/sh
 # examples/demo.sh COHORT - the main job on the bundled example.
-# For now: the lung example summarised, its survival by sex, and a Cox model
+# For now: the lung example summarised, a baseline table by sex, its
+# survival by sex, and a Cox model
 # with selection (later issues run the whole study).  Exits non-zero on failure.
 set -eu
 cohort=${1:-build/plain/cohort}
@@ -8,6 +9,10 @@ case $cohort in /*) ;; *) cohort=$(pwd)/$cohort ;; esac
 cd "$(dirname "$0")/.."
 echo "== cohort describe examples/lung/lung.csv"
 "$cohort" describe examples/lung/lung.csv
+echo
+echo "== cohort table examples/lung/lung.csv --by sex: baseline characteristics"
+"$cohort" table examples/lung/lung.csv --by sex --vars age,ph.ecog,ph.karno,wt.loss \
+    --label "ph.ecog=ECOG performance status" --overall --smd
 echo
 echo "== cohort km examples/lung/lung.csv --time time --event status --group sex --at 365 --followup --unit days"
 "$cohort" km examples/lung/lung.csv --time time --event status --group sex --at 365 \

@@ -17,6 +17,8 @@
  *   coxsel.h   univariable screens and variable selection
  *   htest.h    tests of descriptive tables: chi-square, Fisher, rank tests,
  *              t-test, ANOVA, standardised mean differences
+ *   tabone.h   descriptive tables with group comparisons ("Table 1")
+ *   outfile.h  output files written whole or not at all
  *   format.h   numbers as journals print them
  *   json.h     the JSON writer used for machine-readable output
  *
@@ -50,6 +52,8 @@
 #include "cohort/design.h"
 #include "cohort/coxsel.h"
 #include "cohort/htest.h"
+#include "cohort/outfile.h"
+#include "cohort/tabone.h"
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 

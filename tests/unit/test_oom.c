@@ -158,6 +158,39 @@ static coh_status cox_pipeline(coh_table **out, coh_error *err)
     return st;
 }
 
+/* The descriptive table: build (categorical with Fisher, continuous,
+ * SMDs, an overall column) and every text format written. */
+static FILE *devnull;
+static coh_status table_pipeline(coh_table **out, coh_error *err)
+{
+    coh_status st = coh_read("tests/golden/data/lung.csv", NULL, out, err);
+    if (st != COH_OK)
+        return st;
+    coh_tabone_spec s;
+    coh_tabone_spec_init(&s);
+    const char *order[] = {"2"};
+    coh_tabone_var v[3] = {{"age", NULL, "Patient", COH_TABONE_CONTINUOUS, -1, NULL, 0},
+                           {"ph.ecog", "ECOG", NULL, COH_TABONE_AUTO, -1, order, 1},
+                           {"wt.loss", NULL, NULL, COH_TABONE_AUTO, 0, NULL, 0}};
+    s.by = "sex";
+    s.vars = v;
+    s.n_vars = 3;
+    s.overall = true;
+    s.smd = true;
+    s.summary = COH_TABONE_BOTH;
+    s.minmax = true;
+    coh_tabone *tab = NULL;
+    st = coh_tabone_build(*out, &s, &tab, err);
+    for (int f = COH_TABONE_TEXT; st == COH_OK && f <= COH_TABONE_JSON; f++)
+        st = coh_tabone_write(tab, (coh_tabone_format)f, "Table 1", devnull);
+    coh_tabone_free(tab);
+    if (st != COH_OK) {
+        coh_table_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 static void sweep(const char *what, reader fn)
 {
     int bad = 0, n;
@@ -197,6 +230,9 @@ int main(void)
     sweep("sav", read_sav);
     sweep("km pipeline", km_pipeline);
     sweep("cox pipeline", cox_pipeline);
+    devnull = fopen("/dev/null", "w");
+    sweep("table pipeline", table_pipeline);
+    fclose(devnull);
     free(big);
     return check_report("test_oom");
 }
