@@ -6,7 +6,7 @@
 set -eu
 
 build_pkgs="build-essential pkg-config libreadstat-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev"
-r_pkgs="time r-base-core r-cran-survival r-cran-data.table r-cran-haven"
+r_pkgs="time r-base-core r-cran-survival r-cran-mass r-cran-data.table r-cran-haven"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

@@ -668,15 +668,18 @@ typedef struct cont_stats {
     double n, median, q1, q3, mean, sd, min, max;
 } cont_stats;
 
-/* Summaries of x[0..m) (reordered).  NAN where undefined (m = 0; SD for
- * m = 1).  Mean and SD in two passes (the mean first, then the squared
- * deviations from it), which loses no precision to cancellation. */
+/* Summaries of x[0..m), which it sorts.  NAN where undefined (m = 0; SD
+ * for m = 1).  Mean and SD in two passes (the mean first, then the squared
+ * deviations from it), which loses no precision to cancellation; the sums
+ * run over the sorted values, so that the result does not depend on the
+ * order of the rows to the last bit. */
 static void cont_summary(double *x, size_t m, cont_stats *o)
 {
     o->n = (double)m;
     o->median = o->q1 = o->q3 = o->mean = o->sd = o->min = o->max = NAN;
     if (m == 0)
         return;
+    qsort(x, m, sizeof *x, cmp_double);
     double sum = 0, lo = x[0], hi = x[0];
     for (size_t i = 0; i < m; i++) {
         sum += x[i];
@@ -816,6 +819,14 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
             byg[start[g[i]] + pos[g[i]]++] = vals[i];
         free(pos);
     }
+    /* Each group's values sorted, and the groups in order: the tests and
+     * SMDs then see the same sequence whatever the order of the rows, and
+     * their sums round alike (row-order invariance to the last bit). */
+    for (size_t k = 0; k < G; k++)
+        qsort(byg + start[k], cnt[k], sizeof *byg, cmp_double);
+    for (size_t k = 0; k < G; k++)
+        for (size_t i = start[k]; i < start[k] + cnt[k]; i++)
+            g[i] = (int)k;
     for (size_t k = 0; k < C; k++) {
         const double *src = off && k == 0 ? vals : byg + start[k - off];
         size_t len = off && k == 0 ? m : cnt[k - off];
@@ -892,11 +903,11 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
                            col->name)) != COH_OK)
             goto done;
         if (s->cont_test != COH_TABONE_CONT_NONE &&
-            (st = cont_test(b, first, col->name, vals, g, m, byg, start, cnt)) != COH_OK)
+            (st = cont_test(b, first, col->name, byg, g, m, byg, start, cnt)) != COH_OK)
             goto done;
         if (s->smd) {
             double smd = NAN;
-            st = coh_smd_continuous(vals, g, m, G, &smd);
+            st = coh_smd_continuous(byg, g, m, G, &smd);
             if (st == COH_ENOMEM)
                 goto done;
             if ((st = row_set_smd(b, first, smd)) != COH_OK)
