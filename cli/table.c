@@ -21,8 +21,8 @@ typedef struct assign {
 typedef struct table_opts {
     const char *by, *where, *title, *out, *overall_label;
     cli_list vars, categorical, continuous, by_levels;
-    assign *levels, *labels, *digits;
-    size_t n_levels, n_labels, n_digits;
+    assign *levels, *labels, *digits, *sections;
+    size_t n_levels, n_labels, n_digits, n_sections;
     coh_tabone_spec spec;
     bool xlsx;
     coh_tabone_format format;
@@ -126,6 +126,9 @@ static int parse_args(int argc, char **argv, table_opts *o, cli_data_opts *d, co
                 return EXIT_USAGE;
         } else if (cli_opt(&a, "--label", true, &v, &bad)) {
             if (!bad && assign_add(&a, "--label", v, &o->labels, &o->n_labels) < 0)
+                return EXIT_USAGE;
+        } else if (cli_opt(&a, "--section", true, &v, &bad)) {
+            if (!bad && assign_add(&a, "--section", v, &o->sections, &o->n_sections) < 0)
                 return EXIT_USAGE;
         } else if (cli_opt(&a, "--digits", true, &v, &bad)) {
             if (bad) {
@@ -257,6 +260,8 @@ static int make_vars(const coh_table *t, table_opts *o, coh_tabone_var **out, si
                                                   : COH_TABONE_AUTO;
         const assign *as = assign_find(o->labels, o->n_labels, name);
         x->label = as ? as->value : NULL;
+        if ((as = assign_find(o->sections, o->n_sections, name)) != NULL)
+            x->section = as->value;
         if ((as = assign_find(o->digits, o->n_digits, name)) != NULL)
             x->digits = atoi(as->value);
         if ((as = assign_find(o->levels, o->n_levels, name)) != NULL) {
@@ -283,10 +288,10 @@ static int make_vars(const coh_table *t, table_opts *o, coh_tabone_var **out, si
                                        k ? "continuous" : "categorical", lists[k]->v[i]);
             }
         }
-    const assign *assigns[] = {o->levels, o->labels, o->digits};
-    size_t n_assigns[] = {o->n_levels, o->n_labels, o->n_digits};
-    const char *opt[] = {"--levels", "--label", "--digits"};
-    for (size_t k = 0; k < 3; k++)
+    const assign *assigns[] = {o->levels, o->labels, o->digits, o->sections};
+    size_t n_assigns[] = {o->n_levels, o->n_labels, o->n_digits, o->n_sections};
+    const char *opt[] = {"--levels", "--label", "--digits", "--section"};
+    for (size_t k = 0; k < 4; k++)
         for (size_t i = 0; i < n_assigns[k]; i++) {
             size_t j = 0;
             while (j < m && strcmp(v[j].name, assigns[k][i].var) != 0)
@@ -395,6 +400,7 @@ done:
     assigns_free(o.levels, o.n_levels);
     assigns_free(o.labels, o.n_labels);
     assigns_free(o.digits, o.n_digits);
+    assigns_free(o.sections, o.n_sections);
     cli_data_opts_free(&d);
     return rc;
 }
@@ -421,6 +427,7 @@ const cli_command cli_table = {
     "  --continuous A,...    show these as continuous\n"
     "  --levels VAR=A,B,...  order of VAR's levels (the others follow)\n"
     "  --label VAR=TEXT      the text shown for VAR\n"
+    "  --section VAR=TEXT    a heading row before VAR (e.g. \"age=Index CRLM\")\n"
     "  --summary S           median-iqr (default), mean-sd or both\n"
     "  --minmax              also min-max of continuous variables\n"
     "  --tests T             categorical variables: auto (default: Pearson's\n"
