@@ -53,6 +53,11 @@ coh_status coh_t_test(const double *x, size_t nx, const double *y, size_t ny, bo
                       coh_htest *out);
 /* One-way ANOVA F test with equal variances (R's anova(lm(v ~ g))). */
 coh_status coh_anova_test(const double *v, const int *g, size_t n, size_t k, coh_htest *out);
+/* Welch's one-way ANOVA, not assuming equal variances (R's
+ * oneway.test(v ~ g, var.equal = FALSE)): F on k - 1 and a fractional df2;
+ * NAN with a note when a group has fewer than two values or no variation. */
+coh_status coh_welch_anova_test(const double *v, const int *g, size_t n, size_t k,
+                                coh_htest *out);
 
 /* Standardised mean differences as R's tableone (ExtractSmd): for a
  * continuous variable with group means m and variances s2, the mean over

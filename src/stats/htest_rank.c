@@ -1,6 +1,7 @@
 /* htest_rank.c - tests comparing a continuous variable between groups:
  * the Wilcoxon rank-sum (Mann-Whitney) test, the Kruskal-Wallis test,
- * Welch's and Student's two-sample t-tests and the one-way ANOVA F test.
+ * Welch's and Student's two-sample t-tests, the one-way ANOVA F test and
+ * Welch's one-way ANOVA (unequal variances).
  * Each reproduces R's stats function named beside it; the derivations are
  * in docs/methods.md, sections 20 (rank tests) and 21 (t-test, ANOVA).
  *
@@ -31,6 +32,12 @@
  *                     df = nx + ny - 2.  p = 2 P(T_df > |t|).
  *   coh_anova_test    anova(lm(v ~ factor(g))): F = (SSB / (k - 1)) /
  *                     (SSW / (N - k)), k the groups with values; p = P(F > f).
+ *   coh_welch_anova_test  oneway.test(v ~ g, var.equal = FALSE) (Welch
+ *                     1951): with w_i = n_i / s_i^2, W = sum w_i,
+ *                     m' = sum w_i m_i / W,
+ *                       tmp = sum (1 - w_i / W)^2 / (n_i - 1) / (k^2 - 1),
+ *                       F = sum w_i (m_i - m')^2 / ((k - 1) (1 + 2 (k - 2) tmp)),
+ *                     on k - 1 and 1 / (3 tmp) df; p = P(F > f).
  *
  * Inputs are plain arrays without missing values (the caller removes
  * them); a NaN or infinite value is COH_EINVAL.  Group codes are 0..k-1;
@@ -56,7 +63,8 @@
  *
  * Memory: the exact Wilcoxon distribution takes one block of
  * (nx + 1) (nx ny + 1) doubles (at most about 1 MB); ranking takes one
- * block of N (value, group) pairs.  No file-scope state: reentrant.
+ * block of N (value, group) pairs; the ANOVAs one block of a few doubles
+ * per group.  No file-scope state: reentrant.
  */
 #include <float.h>
 #include <math.h>
@@ -465,5 +473,147 @@ coh_status coh_anova_test(const double *v, const int *g, size_t n, size_t k, coh
         out->p = 0;
     else
         out->p = gsl_cdf_fdist_Q(out->statistic, df1, df2);
+    return COH_OK;
+}
+
+/* Welch's one-way ANOVA, not assuming equal variances (R's
+ * oneway.test(v ~ g, var.equal = FALSE); Welch, Biometrika 38, 1951,
+ * 330-336; formula in the header comment and docs/methods.md section 21).
+ * Groups without values are dropped.  Fewer than two groups with values,
+ * a group with one value (R stops: "not enough observations"), or a group
+ * without variation (its weight n_i / s_i^2 is infinite; R gives NaN):
+ * COH_OK with F and p NAN and a note; df is k - 1 once there are two
+ * groups, df2 (fractional) only when F is defined.  With two groups F is
+ * the square of Welch's t and df2 its Welch-Satterthwaite df.
+ * COH_EINVAL as coh_kruskal_test. */
+coh_status coh_welch_anova_test(const double *v, const int *g, size_t n, size_t k,
+                                coh_htest *out)
+{
+    if (out == NULL || (n > 0 && (v == NULL || g == NULL || k == 0)))
+        return COH_EINVAL;
+    htest_init(out, "One-way analysis of means (not assuming equal variances)");
+    if (!all_finite(v, n))
+        return COH_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (g[i] < 0 || (size_t)g[i] >= k)
+            return COH_EINVAL;
+    /* per group: count, mean, largest |v| and |v - mean|, sum of squares,
+     * standard error of the mean */
+    double *cnt = calloc(6 * k, sizeof *cnt);
+    if (cnt == NULL)
+        return COH_ENOMEM;
+    double *mean = cnt + k, *vmax = mean + k, *dmax = vmax + k, *ss = dmax + k, *se = ss + k;
+    for (size_t i = 0; i < n; i++) {
+        cnt[g[i]] += 1;
+        mean[g[i]] += v[i];
+        vmax[g[i]] = fmax(vmax[g[i]], fabs(v[i]));
+    }
+    size_t groups = 0, singles = 0;
+    for (size_t j = 0; j < k; j++) {
+        groups += cnt[j] > 0;
+        singles += cnt[j] == 1;
+    }
+    if (groups < 2 || singles > 0) {
+        if (groups >= 2)
+            out->df = (double)groups - 1;
+        set_note(out, groups < 2 ? "fewer than two groups with values"
+                                 : "not enough observations (a group has one value)");
+        free(cnt);
+        return COH_OK;
+    }
+    out->df = (double)groups - 1;
+    /* Means in two passes, refined by the mean residual (as mean_ss). */
+    for (size_t j = 0; j < k; j++)
+        if (cnt[j] > 0)
+            mean[j] /= cnt[j];
+    for (size_t i = 0; i < n; i++)
+        ss[g[i]] += v[i] - mean[g[i]];
+    for (size_t j = 0; j < k; j++)
+        if (cnt[j] > 0) {
+            mean[j] += ss[j] / cnt[j];
+            ss[j] = 0;
+        }
+    for (size_t i = 0; i < n; i++)
+        dmax[g[i]] = fmax(dmax[g[i]], fabs(v[i] - mean[g[i]]));
+    /* Sums of squares of the deviations scaled by the power of two at or
+     * above the group's largest deviation (exact, and every term <= 1), so
+     * that a group whose deviations are below 1e-154 does not underflow to
+     * a variance of 0. */
+    for (size_t i = 0; i < n; i++) {
+        size_t j = (size_t)g[i];
+        if (dmax[j] > 0) {
+            int e;
+            frexp(dmax[j], &e);
+            double d = ldexp(v[i] - mean[j], -e);
+            ss[j] += d * d;
+        }
+    }
+    /* Standard errors of the means, s_i / sqrt(n_i).  A standard
+     * deviation at or below 10 DBL_EPSILON times the group's largest
+     * |value| is rounding, not variation (R's t.test criterion, as in
+     * coh_anova_test): the weight n_i / s_i^2 would be a quotient of
+     * rounding errors. */
+    double se_min = INFINITY;
+    bool flat = false;
+    for (size_t j = 0; j < k; j++) {
+        if (cnt[j] == 0)
+            continue;
+        int e = 0;
+        if (dmax[j] > 0)
+            frexp(dmax[j], &e);
+        double sd = ldexp(sqrt(ss[j] / (cnt[j] - 1)), e);
+        if (!(sd > 10 * DBL_EPSILON * vmax[j]))
+            flat = true;
+        se[j] = sd / sqrt(cnt[j]);
+        se_min = fmin(se_min, se[j]);
+    }
+    if (flat) {
+        set_note(out, "a group has no variation");
+        free(cnt);
+        return COH_OK;
+    }
+    /* The weights relative to the largest: with r_i = se_min / se_i in
+     * (0, 1], w_i / w_max = r_i^2 and w_i / W = r_i^2 / sum r^2, so no
+     * weight overflows however small a standard error is; w_i (m_i - m')^2
+     * is ((m_i - m') / se_i)^2. */
+    double r_sum = 0;
+    for (size_t j = 0; j < k; j++)
+        if (cnt[j] > 0) {
+            double r = se_min / se[j];
+            r_sum += r * r;
+        }
+    double m_w = 0; /* m', the weighted mean of the means */
+    for (size_t j = 0; j < k; j++)
+        if (cnt[j] > 0) {
+            double r = se_min / se[j];
+            m_w += r * r / r_sum * mean[j];
+        }
+    double between = 0, tmp = 0, dk = (double)groups;
+    for (size_t j = 0; j < k; j++)
+        if (cnt[j] > 0) {
+            double r = se_min / se[j], z = (mean[j] - m_w) / se[j], c = 1 - r * r / r_sum;
+            between += z * z; /* w_i (m_i - m')^2 */
+            tmp += c * c / (cnt[j] - 1);
+        }
+    free(cnt);
+    tmp /= dk * dk - 1;
+    double df1 = dk - 1, df2 = 1 / (3 * tmp);
+    out->df2 = df2;
+    out->statistic = between / (df1 * (1 + 2 * (dk - 2) * tmp));
+    /* In exact arithmetic df2 >= (k + 1) / 3 >= 1 (tmp <= (k - 1) /
+     * (k^2 - 1): each (1 - w_i / W)^2 / (n_i - 1) <= (1 - w_i / W)^2, whose
+     * sum is at most k - 1), so a df2 below 1 is rounding at k = 2; the
+     * tail is taken at 1 there, inside GSL's screened range. */
+    double df2_tail = fmax(df2, 1);
+    if (df1 > F_DF1_MAX || df2_tail > F_DF2_MAX) {
+        set_note(out, "degrees of freedom outside the range of the F tail");
+        return COH_OK;
+    }
+    if (out->statistic <= 0)
+        out->p = 1;
+    else if (isinf(out->statistic))
+        out->p = 0;
+    else
+        out->p = gsl_cdf_fdist_Q(out->statistic, df1, df2_tail);
     return COH_OK;
 }

@@ -1,13 +1,16 @@
-/* test_htest_rank.c - the Wilcoxon rank-sum, Kruskal-Wallis, t and one-way
- * ANOVA tests (src/stats/htest_rank.c, docs/methods.md sections 20-21).
+/* test_htest_rank.c - the Wilcoxon rank-sum, Kruskal-Wallis, t, one-way
+ * ANOVA and Welch ANOVA tests (src/stats/htest_rank.c, docs/methods.md
+ * sections 20-21).
  *
  * First answers counted by hand (exact Wilcoxon distributions of 2 + 2 and
  * 3 + 2 values, tie-corrected normal approximations, t with 2 df, whose
- * tail is 1/2 (1 - t / sqrt(2 + t^2))), then degenerate input, then
- * invariances (row order, relabelled groups, x and y swapped), then R:
+ * tail is 1/2 (1 - t / sqrt(2 + t^2)), a Welch ANOVA of three groups with
+ * df1 = 2, whose tail is (1 + 2 f / df2)^(-df2 / 2), and Welch's ANOVA of
+ * two groups as Welch's t), then degenerate input, then invariances (row
+ * order, relabelled groups, x and y swapped), then R:
  * tests/golden/htest_rank/make.R wrote expected.csv from wilcox.test,
- * kruskal.test, t.test and anova(lm()) on lung, colon and the small
- * samples of samples.csv.  Run from the repository root.
+ * kruskal.test, t.test, anova(lm()) and oneway.test on lung, colon and
+ * the small samples of samples.csv.  Run from the repository root.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,8 +24,10 @@
 /* Relative tolerance against R. */
 #define TOL_R 1e-10
 
-/* The largest relative differences from R met (printed at the end). */
+/* The largest relative differences from R met (printed at the end);
+ * those of Welch's ANOVA also on their own. */
 static double worst_stat, worst_df, worst_p;
+static double welch_stat, welch_df, welch_p;
 
 /* |got - want| <= tol |want|; zero only equals (almost) zero; NaN only
  * NaN.  Tracks *worst when not NULL. */
@@ -219,6 +224,82 @@ static void test_degenerate(void)
     check_int(coh_t_test(one, 1, five, 1, true, NULL), COH_EINVAL, "NULL out");
 }
 
+/* Welch's ANOVA where it is not defined: R stops ("not enough groups",
+ * "not enough observations") or returns NaN (a group without variation);
+ * Cohort returns F and p NAN with a note, and COH_EINVAL for bad input. */
+static void test_welch_anova_degenerate(void)
+{
+    coh_htest h;
+    const double v[] = {1, 2, 4, 3, 5, 9, 7};
+    const int g[] = {0, 0, 1, 1, 1, 2, 2};
+    /* no values, one group, one group among three codes */
+    check_int(coh_welch_anova_test(NULL, NULL, 0, 0, &h), COH_OK, "welch anova empty");
+    check(isnan(h.statistic) && isnan(h.p) && isnan(h.df), "empty: NAN");
+    check_str(h.note, "fewer than two groups with values", "empty note");
+    check_int(coh_welch_anova_test(v, (const int[]){1, 1, 1, 1, 1, 1, 1}, 7, 3, &h), COH_OK,
+              "welch anova one group");
+    check(isnan(h.statistic) && isnan(h.p) && isnan(h.df2), "one group: NAN");
+    check_str(h.note, "fewer than two groups with values", "one group note");
+    /* a group of one value (R: "not enough observations") */
+    check_int(coh_welch_anova_test(v, (const int[]){0, 0, 1, 1, 1, 1, 2}, 7, 3, &h), COH_OK,
+              "welch anova group of one");
+    check(isnan(h.statistic) && isnan(h.p) && isnan(h.df2), "group of one: NAN");
+    check_rel(h.df, 2, 0, "group of one: df1 still k - 1");
+    check_contains(h.note, "not enough observations", "group of one note");
+    /* a group without variation (R: w = Inf, F NaN), exactly or within
+     * rounding of its values */
+    const double flat[] = {1, 2, 4, 4, 4, 9, 7};
+    check_int(coh_welch_anova_test(flat, g, 7, 3, &h), COH_OK, "welch anova flat group");
+    check(isnan(h.statistic) && isnan(h.p) && isnan(h.df2), "flat group: NAN");
+    check_str(h.note, "a group has no variation", "flat group note");
+    const double nearly[] = {1, 2, 1e6, 1e6 + 1e-9, 1e6, 9, 7};
+    check_int(coh_welch_anova_test(nearly, g, 7, 3, &h), COH_OK, "welch anova nearly flat");
+    check_str(h.note, "a group has no variation", "nearly flat note");
+    check_int(coh_welch_anova_test((const double[]){2, 2, 2, 2}, (const int[]){0, 1, 0, 1}, 4,
+                                   2, &h),
+              COH_OK, "welch anova constant");
+    check(isnan(h.statistic) && isnan(h.p), "constant: NAN");
+    check_str(h.note, "a group has no variation", "constant note");
+    /* tiny but genuine variation is not flat: the scale does not matter */
+    double tiny[7];
+    coh_htest ref;
+    check_int(coh_welch_anova_test(v, g, 7, 3, &ref), COH_OK, "welch anova reference");
+    for (size_t i = 0; i < 7; i++)
+        tiny[i] = v[i] * 1e-200;
+    check_int(coh_welch_anova_test(tiny, g, 7, 3, &h), COH_OK, "welch anova 1e-200");
+    check_rel(h.statistic, ref.statistic, 1e-13, "scaled by 1e-200: same F");
+    check_rel(h.df2, ref.df2, 1e-13, "scaled by 1e-200: same df2");
+    check_rel(h.p, ref.p, 1e-13, "scaled by 1e-200: same p");
+    for (size_t i = 0; i < 7; i++)
+        tiny[i] = v[i] * 1e200;
+    check_int(coh_welch_anova_test(tiny, g, 7, 3, &h), COH_OK, "welch anova 1e200");
+    check_rel(h.statistic, ref.statistic, 1e-13, "scaled by 1e200: same F");
+    /* equal means: F = 0, p = 1 */
+    check_int(coh_welch_anova_test((const double[]){1, 3, 0, 4}, (const int[]){0, 0, 1, 1}, 4,
+                                   2, &h),
+              COH_OK, "welch anova equal means");
+    check_rel(h.statistic, 0, 1e-15, "equal means: F = 0");
+    check_rel(h.p, 1, 1e-15, "equal means: p = 1");
+    /* an empty group among four codes is dropped */
+    const int g4[] = {0, 0, 3, 3, 3, 2, 2};
+    check_int(coh_welch_anova_test(v, g4, 7, 4, &h), COH_OK, "welch anova empty group");
+    check_rel(h.statistic, ref.statistic, 1e-15, "empty group: same F");
+    check_rel(h.df, 2, 0, "empty group: df1");
+    check_rel(h.df2, ref.df2, 1e-15, "empty group: same df2");
+    check_rel(h.p, ref.p, 1e-15, "empty group: same p");
+    /* bad input */
+    check_int(coh_welch_anova_test(v, g, 7, 2, &h), COH_EINVAL, "group code >= k");
+    check_int(coh_welch_anova_test(v, (const int[]){0, 0, 1, 1, -1, 2, 2}, 7, 3, &h),
+              COH_EINVAL, "negative group code");
+    check_int(coh_welch_anova_test(v, g, 7, 0, &h), COH_EINVAL, "k = 0");
+    check_int(coh_welch_anova_test((const double[]){1, 2, INFINITY, 3}, (const int[]){0, 0, 1, 1},
+                                   4, 2, &h),
+              COH_EINVAL, "infinite value");
+    check_int(coh_welch_anova_test(NULL, g, 7, 3, &h), COH_EINVAL, "NULL v");
+    check_int(coh_welch_anova_test(v, NULL, 7, 3, &h), COH_EINVAL, "NULL g");
+    check_int(coh_welch_anova_test(v, g, 7, 3, NULL), COH_EINVAL, "NULL out");
+}
+
 /* ---------------------------------------------------------------------
  * The golden cases: samples.csv and the data sets
  */
@@ -355,6 +436,8 @@ static coh_status run_test(const char *test, const sample *s, coh_htest *h)
         return coh_kruskal_test(s->v, s->g, s->n, s->k, h);
     if (strcmp(test, "anova") == 0)
         return coh_anova_test(s->v, s->g, s->n, s->k, h);
+    if (strcmp(test, "anova_welch") == 0)
+        return coh_welch_anova_test(s->v, s->g, s->n, s->k, h);
     double *x = malloc(s->n * sizeof *x), *y = malloc(s->n * sizeof *y);
     size_t nx, ny;
     split2(s, x, &nx, y, &ny);
@@ -372,6 +455,61 @@ static coh_status run_test(const char *test, const sample *s, coh_htest *h)
     free(x);
     free(y);
     return st;
+}
+
+/* Welch's ANOVA of {0, 2}, {4, 5, 6}, {8, 10}: means 1, 5, 9, variances
+ * 2, 1, 2, so w = n / s^2 = 1, 3, 1, W = 5, m' = (1 + 15 + 9) / 5 = 5,
+ * sum w (m - m')^2 = 16 + 0 + 16 = 32.  w / W = 1/5, 3/5, 1/5:
+ * tmp = (16/25 / 1 + 4/25 / 2 + 16/25 / 1) / (3^2 - 1) = 17/100,
+ * F = 32 / (2 (1 + 2 tmp)) = 800/67 on 2 and 1 / (3 tmp) = 100/51 df.
+ * With df1 = 2, P(F > f) = (1 + 2 f / df2)^(-df2 / 2) = (883/67)^(-50/51).
+ * R's oneway.test gives 11.940298507462686, 1.9607843137254897,
+ * 0.0798128182240401. */
+static void test_welch_anova_closed(void)
+{
+    const double v[] = {5, 0, 8, 4, 2, 10, 6};
+    const int g[] = {1, 0, 2, 1, 0, 2, 1};
+    coh_htest h;
+    check_int(coh_welch_anova_test(v, g, 7, 3, &h), COH_OK, "welch anova");
+    check_rel(h.statistic, 800.0 / 67, 1e-14, "welch F");
+    check_rel(h.df, 2, 0, "welch df1");
+    check_rel(h.df2, 100.0 / 51, 1e-15, "welch df2");
+    check_rel(h.p, pow(883.0 / 67, -50.0 / 51), 1e-14, "welch F p");
+    check_str(h.method, "One-way analysis of means (not assuming equal variances)",
+              "welch anova method");
+    check_str(h.note, "", "welch anova: no note");
+    check(!h.exact, "welch anova: not exact");
+
+    /* Two groups: F = t^2 of Welch's t-test, df2 its Welch-Satterthwaite
+     * df and the same p (the header comment of htest_rank.c shows the
+     * algebra: w_1 w_2 / (w_1 + w_2) = 1 / (s_1^2/n_1 + s_2^2/n_2)). */
+    const double x[] = {0.5, 3.1, 2.2, 7.4, 1.9}, y[] = {4.4, 6.1, 5.2, 8.8};
+    const double xy[] = {0.5, 3.1, 2.2, 7.4, 1.9, 4.4, 6.1, 5.2, 8.8};
+    const int gxy[] = {0, 0, 0, 0, 0, 1, 1, 1, 1};
+    coh_htest t;
+    check_int(coh_t_test(x, 5, y, 4, false, &t), COH_OK, "welch t");
+    check_int(coh_welch_anova_test(xy, gxy, 9, 2, &h), COH_OK, "welch anova k = 2");
+    check_rel(h.statistic, t.statistic * t.statistic, 1e-14, "k = 2: F = t^2");
+    check_rel(h.df, 1, 0, "k = 2: df1");
+    check_rel(h.df2, t.df, 1e-14, "k = 2: df2 = Welch df");
+    check_rel(h.p, t.p, 1e-13, "k = 2: p = Welch t p");
+    /* and on lung: age by sex (228 rows, unequal n and variances) */
+    sample s = {0};
+    if (load_data("lung.csv", "age", "sex", NULL, 0, &s) != 0) {
+        CHECK_FAIL_("cannot read lung.csv");
+        return;
+    }
+    double *a = malloc(s.n * sizeof *a), *b = malloc(s.n * sizeof *b);
+    size_t na, nb;
+    split2(&s, a, &na, b, &nb);
+    check_int(coh_t_test(a, na, b, nb, false, &t), COH_OK, "lung welch t");
+    check_int(coh_welch_anova_test(s.v, s.g, s.n, s.k, &h), COH_OK, "lung welch anova");
+    check_rel(h.statistic, t.statistic * t.statistic, 1e-13, "lung: F = t^2");
+    check_rel(h.df2, t.df, 1e-13, "lung: df2 = Welch df");
+    check_rel(h.p, t.p, 1e-12, "lung: p = Welch t p");
+    free(a);
+    free(b);
+    sample_free(&s);
 }
 
 static double cell(const coh_column *c, size_t i)
@@ -397,7 +535,7 @@ static void test_golden(void)
     const coh_column *w_df2 = coh_table_find(want, "df2"), *w_p = coh_table_find(want, "p");
     const coh_column *w_exact = coh_table_find(want, "exact");
     const coh_column *w_method = coh_table_find(want, "method");
-    int rows = 0;
+    int rows = 0, welch_rows = 0;
     for (size_t i = 0; i < want->n_rows; i++) {
         const char *name = w_case->levels[w_case->code[i]];
         const char *test = w_test->levels[w_test->code[i]];
@@ -415,6 +553,12 @@ static void test_golden(void)
         check_relative(h.df, cell(w_df, i), TOL_R, &worst_df, what);
         check_relative(h.df2, cell(w_df2, i), TOL_R, &worst_df, what);
         check_relative(h.p, cell(w_p, i), TOL_R, &worst_p, what);
+        if (strcmp(test, "anova_welch") == 0) {
+            welch_rows++;
+            check_relative(h.statistic, cell(w_stat, i), TOL_R, &welch_stat, what);
+            check_relative(h.df2, cell(w_df2, i), TOL_R, &welch_df, what);
+            check_relative(h.p, cell(w_p, i), TOL_R, &welch_p, what);
+        }
         check_int(h.exact, cell(w_exact, i), what);
         check_str(h.method, w_method->levels[w_method->code[i]], what);
         if (isnan(cell(w_p, i)))
@@ -422,7 +566,8 @@ static void test_golden(void)
         sample_free(&s);
         rows++;
     }
-    check(rows >= 80, "expected.csv has its rows");
+    check(rows >= 100, "expected.csv has its rows");
+    check(welch_rows >= 12, "expected.csv has the Welch ANOVA rows");
     coh_table_free(want);
     coh_table_free(samples);
 }
@@ -455,6 +600,28 @@ static void test_invariance(void)
     check_int(coh_anova_test(v, g, n, s.k, &b), COH_OK, "anova permuted");
     check_rel(b.statistic, a.statistic, 1e-12, "anova: same F");
     check_rel(b.p, a.p, 1e-12, "anova: same p");
+    /* Welch's ANOVA needs two values per group (ph.ecog 3 has one): colon
+     * nodes by rx, rows reversed and groups relabelled 2 - g */
+    sample cn = {0};
+    if (load_data("colon.csv", "nodes", "rx", "etype", 2, &cn) != 0) {
+        CHECK_FAIL_("cannot read colon.csv");
+    } else {
+        double *cv = malloc(cn.n * sizeof *cv);
+        int *cg = malloc(cn.n * sizeof *cg);
+        for (size_t i = 0; i < cn.n; i++) {
+            cv[i] = cn.v[cn.n - 1 - i];
+            cg[i] = (int)cn.k - 1 - cn.g[cn.n - 1 - i];
+        }
+        check_int(coh_welch_anova_test(cn.v, cn.g, cn.n, cn.k, &a), COH_OK, "welch anova");
+        check_int(coh_welch_anova_test(cv, cg, cn.n, cn.k, &b), COH_OK, "welch anova permuted");
+        check(isfinite(a.p), "welch anova: a p");
+        check_rel(b.statistic, a.statistic, 1e-12, "welch anova: same F");
+        check_rel(b.df2, a.df2, 1e-12, "welch anova: same df2");
+        check_rel(b.p, a.p, 1e-12, "welch anova: same p");
+        free(cv);
+        free(cg);
+        sample_free(&cn);
+    }
     /* x and y swapped: W' = nx ny - W, t' = -t, the same p */
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
     size_t nx = 0, ny = 0;
@@ -494,10 +661,14 @@ int main(void)
     RUN(test_wilcox_normal_closed);
     RUN(test_kruskal_closed);
     RUN(test_t_anova_closed);
+    RUN(test_welch_anova_closed);
     RUN(test_degenerate);
+    RUN(test_welch_anova_degenerate);
     RUN(test_invariance);
     RUN(test_golden);
     printf("htest_rank vs R: worst relative difference: statistic %.2g, df %.2g, p %.2g\n",
            worst_stat, worst_df, worst_p);
+    printf("  of which Welch's ANOVA (oneway.test): F %.2g, df2 %.2g, p %.2g\n", welch_stat,
+           welch_df, welch_p);
     return check_report("test_htest_rank");
 }

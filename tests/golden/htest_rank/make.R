@@ -1,6 +1,7 @@
 # make.R - expected results of Cohort's rank tests, t-tests and one-way
 # ANOVA (src/stats/htest_rank.c, docs/methods.md sections 20 and 21), from
-# R's stats package: wilcox.test, kruskal.test, t.test, anova(lm()).
+# R's stats package: wilcox.test, kruskal.test, t.test, anova(lm()),
+# oneway.test.
 #
 #   samples.csv   small samples written here: case, group (0-based), value
 #   expected.csv  case, test, statistic, df, df2, p ("%.17g"; NA when R
@@ -15,7 +16,8 @@
 # Two-sample tests take x = the first group in sorted order, y = the second.
 # Tests: wilcox (exact = NULL, correct = TRUE: R's defaults), wilcox_nocc
 # (correct = FALSE), wilcox_approx (exact = FALSE), t_welch, t_student,
-# kruskal, anova.
+# kruskal, anova, anova_welch (oneway.test(v ~ g, var.equal = FALSE), on
+# the cases anova runs on, left out where R stops: a group of one value).
 #
 # Rerun from the repository root:
 #   Rscript tests/golden/htest_rank/make.R tests/golden/htest_rank
@@ -38,7 +40,9 @@ samples <- list(
   s_one1x1    = list(3, 5),
   s_one1x3    = list(3, c(5, 6, 8)),
   s_shift1x3  = list(10, c(5, 6, 8)),
-  s_k3        = list(c(1, 2, 2, 5), c(3, 3, 7), c(8, 9, 2, 6, 6))
+  s_k3        = list(c(1, 2, 2, 5), c(3, 3, 7), c(8, 9, 2, 6, 6)),
+  s_k4        = list(c(10.2, 11.9, 9.4, 10.8), c(14.1, 7.3, 19.6, 3.8, 12.5, 9.9),
+                     c(12.01, 12.03, 11.98), c(2.5, 30.2, 18.7, 8.8, 25.1, 14.4, 1.9, 21.6))
 )
 for (nm in names(samples)) {          # no ties where the case says so
   s <- samples[[nm]]
@@ -101,6 +105,9 @@ for (nm in names(cases)) {
     h <- list(statistic = a[1, "F value"], parameter = a[1, "Df"],
               p.value = a[1, "Pr(>F)"], method = "One-way analysis of variance")
     out[[length(out) + 1]] <- row(nm, "anova", h, df2 = a[2, "Df"])
+    h <- q(oneway.test(v ~ g, var.equal = FALSE))
+    if (!is.null(h)) out[[length(out) + 1]] <- row(nm, "anova_welch", h,
+        df2 = h$parameter[2])
   }
 }
 exp <- do.call(rbind, out)
