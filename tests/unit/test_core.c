@@ -265,6 +265,40 @@ static void test_outfile(void)
     char cmd[256];
     snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
     check_int(system(cmd), 0, "no temporary file left");
+    /* a symbolic link: the target is replaced, the link kept */
+    char target[160], link[160];
+    snprintf(target, sizeof target, "%s/target.txt", dir);
+    snprintf(link, sizeof link, "%s/link.txt", dir);
+    f = fopen(target, "w");
+    fputs("old\n", f);
+    fclose(f);
+    check(symlink("target.txt", link) == 0, "symlink");
+    check_int(coh_outfile_open(&of, link, &err), COH_OK, "open link");
+    fputs("via link\n", of.fp);
+    check_int(coh_outfile_commit(&of, &err), COH_OK, "commit link");
+    check(lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode), "still a link");
+    f = fopen(target, "r");
+    check(f != NULL && fgets(buf, sizeof buf, f) != NULL, "read target");
+    if (f != NULL)
+        fclose(f);
+    check_str(buf, "via link\n", "target replaced");
+    char *tmpname = NULL;
+    check_int(coh_outfile_temp_path(link, &tmpname, &err), COH_OK, "temp path for a link");
+    check(tmpname != NULL && strncmp(tmpname, target, strlen(target)) == 0, "temp beside the target");
+    if (tmpname != NULL)
+        check_int(coh_outfile_rename(tmpname, link, &err), COH_OK, "rename onto the target");
+    free(tmpname);
+    check(lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode), "link kept after rename");
+    remove(link);
+    remove(target);
+    /* a device is written as a stream and never replaced */
+    check_int(coh_outfile_open(&of, "/dev/null", &err), COH_OK, "open /dev/null");
+    check(of.direct, "written directly");
+    fputs("x", of.fp);
+    check_int(coh_outfile_commit(&of, &err), COH_OK, "commit /dev/null");
+    check(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode), "/dev/null still a device");
+    check_int(coh_outfile_temp_path("/dev/null", &tmpname, &err), COH_EIO, "no temp for a device");
+    check_contains(err.msg, "not a regular file", "message");
     char bad[160];
     snprintf(bad, sizeof bad, "%s/missing/out.txt", dir);
     check_int(coh_outfile_open(&of, bad, &err), COH_EIO, "missing directory");
