@@ -24,6 +24,7 @@ typedef struct table_opts {
     assign *levels, *labels, *digits, *sections;
     size_t n_levels, n_labels, n_digits, n_sections;
     coh_tabone_spec spec;
+    bool tests_none, cont_test_given;
     bool xlsx;
     coh_tabone_format format;
 } table_opts;
@@ -157,12 +158,12 @@ static int parse_args(int argc, char **argv, table_opts *o, cli_data_opts *d, co
             if (!bad && (k = choice(&a, "--tests", v, cat_tests, 5)) < 0)
                 return EXIT_USAGE;
             o->spec.cat_test = (coh_tabone_cat_test)k;
-            if (k == COH_TABONE_CAT_NONE)
-                o->spec.cont_test = COH_TABONE_CONT_NONE;
+            o->tests_none = k == COH_TABONE_CAT_NONE;
         } else if (cli_opt(&a, "--continuous-test", true, &v, &bad)) {
             if (!bad && (k = choice(&a, "--continuous-test", v, cont_tests, 4)) < 0)
                 return EXIT_USAGE;
             o->spec.cont_test = (coh_tabone_cont_test)k;
+            o->cont_test_given = true;
         } else if (cli_opt(&a, "--mw-continuity", true, &v, &bad)) {
             if (!bad && (k = choice(&a, "--mw-continuity", v, yes_no, 2)) < 0)
                 return EXIT_USAGE;
@@ -175,12 +176,14 @@ static int parse_args(int argc, char **argv, table_opts *o, cli_data_opts *d, co
             char *end;
             if (!bad) {
                 o->spec.fisher_below = strtod(v, &end);
-                if (*end != '\0' || !(o->spec.fisher_below >= 0) || !isfinite(o->spec.fisher_below))
+                if (end == v || *end != '\0' || !(o->spec.fisher_below >= 0) || !isfinite(o->spec.fisher_below))
                     return cli_usage_error(a.cmd, "--fisher-below wants a count >= 0, got '%s'", v);
             }
         } else if (cli_opt(&a, "--overall", false, &v, &bad)) {
             o->spec.overall = true;
         } else if (cli_opt(&a, "--overall-label", true, &v, &bad)) {
+            if (!bad && v[0] == '\0')
+                return cli_usage_error(a.cmd, "--overall-label wants a text, got nothing");
             o->overall_label = v;
             o->spec.overall = true;
         } else if (cli_opt(&a, "--missing", true, &v, &bad)) {
@@ -200,6 +203,8 @@ static int parse_args(int argc, char **argv, table_opts *o, cli_data_opts *d, co
         } else if (cli_opt(&a, "--out", true, &v, &bad)) {
             o->out = v;
         } else if (cli_opt(&a, "--format", true, &v, &bad)) {
+            if (!bad && strcmp(v, "md") == 0)
+                v = "markdown";
             if (!bad && (k = choice(&a, "--format", v, formats, 6)) < 0)
                 return EXIT_USAGE;
             o->xlsx = k == 5;
@@ -213,6 +218,28 @@ static int parse_args(int argc, char **argv, table_opts *o, cli_data_opts *d, co
     }
     if (*path == NULL)
         return cli_usage_error(a.cmd, "no data file given");
+    /* --tests none means no tests at all, unless --continuous-test asks
+     * for one (in either order) */
+    if (o->tests_none && !o->cont_test_given)
+        o->spec.cont_test = COH_TABONE_CONT_NONE;
+    if (o->by_levels.n > 0 && o->by == NULL)
+        return cli_usage_error(a.cmd, "--by-levels orders the groups of --by, which is not given");
+    if (o->vars.buf != NULL && o->vars.n == 0)
+        return cli_usage_error(a.cmd, "--vars names no variable");
+    /* text given here goes into JSON, HTML and XLSX: it must be UTF-8 */
+    const char *texts[] = {o->title, o->overall_label};
+    const char *names[] = {"--title", "--overall-label"};
+    for (size_t k = 0; k < 2; k++)
+        if (texts[k] != NULL && !coh_text_is_utf8(texts[k]))
+            return cli_usage_error(a.cmd, "%s is not valid UTF-8 text", names[k]);
+    const assign *lists[] = {o->labels, o->sections, o->levels};
+    size_t n_lists[] = {o->n_labels, o->n_sections, o->n_levels};
+    const char *opts[] = {"--label", "--section", "--levels"};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t i = 0; i < n_lists[k]; i++)
+            if (!coh_text_is_utf8(lists[k][i].value))
+                return cli_usage_error(a.cmd, "%s for '%s' is not valid UTF-8 text", opts[k],
+                                       lists[k][i].var);
     if (o->xlsx && (o->out == NULL || strcmp(o->out, "-") == 0))
         return cli_usage_error(a.cmd, "--format xlsx writes a file: give it with --out FILE");
     return 0;
@@ -359,7 +386,11 @@ static int run(int argc, char **argv)
         rc = cli_fail(st, msg);
         goto done;
     }
-    if (o.out != NULL && strcmp(o.out, "-") != 0)
+    /* warnings on standard error too when the reader of the terminal does
+     * not see the table's footnotes: output to a file, or CSV (which has
+     * none) and JSON (meant for programs) */
+    bool to_file = o.out != NULL && strcmp(o.out, "-") != 0;
+    if (to_file || o.xlsx || o.format == COH_TABONE_CSV || o.format == COH_TABONE_JSON)
         for (size_t i = 0; i < tab->n_warnings; i++) {
             fputs("cohort table: warning: ", stderr);
             cli_put_clean(tab->warnings[i], stderr);
@@ -376,10 +407,16 @@ static int run(int argc, char **argv)
         rc = cli_fail(st, err.msg);
         goto done;
     }
+    errno = 0;
     st = coh_tabone_write(tab, o.format, o.title, of.fp);
     if (st != COH_OK) {
+        char msg[1200];
+        int e = errno;
+        snprintf(msg, sizeof msg, "%s: cannot write the table: %s",
+                 o.out != NULL ? o.out : "standard output",
+                 st == COH_ENOMEM ? "out of memory" : e ? strerror(e) : coh_status_str(st));
         coh_outfile_abort(&of);
-        rc = cli_fail(st, "cannot write the table");
+        rc = cli_fail(st, msg);
         goto done;
     }
     if ((st = coh_outfile_commit(&of, &err)) != COH_OK)
@@ -435,7 +472,8 @@ const cli_command cli_table = {
     "                        count is below 5), pearson, yates, fisher, or none\n"
     "                        (no tests at all)\n"
     "  --continuous-test T   rank (default: Mann-Whitney U, Kruskal-Wallis for\n"
-    "                        more than 2 groups), welch (Welch's t-test, ANOVA),\n"
+    "                        more than 2 groups), welch (Welch's t-test, Welch's\n"
+    "                        ANOVA),\n"
     "                        student (Student's t-test, ANOVA) or none\n"
     "  --mw-continuity Y     yes (default, as R) or no (as SPSS) continuity\n"
     "                        correction of the Mann-Whitney normal approximation\n"

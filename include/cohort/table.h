@@ -116,6 +116,11 @@ coh_column *coh_table_find(const coh_table *t, const char *name);
  * double (printf "%.15g" to "%.17g"); "NA", "Inf", "-Inf" for non-finite
  * values.  `buf` should hold at least 32 bytes. */
 void coh_format_num(double v, char *buf, size_t size);
+/* Is `s` well-formed UTF-8 (as every text in a coh_table is)?  For text
+ * that comes from elsewhere, such as command-line options, before it goes
+ * into JSON, HTML or XLSX.  NULL is not. */
+bool coh_text_is_utf8(const char *s);
+
 /* The dates a column may hold, in days since 1970-01-01: 0000-01-01 to
  * 9999-12-31 (the years four-digit ISO 8601 text can show). */
 #define COH_DATE_MIN (-719528.0)

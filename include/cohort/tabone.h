@@ -48,7 +48,7 @@ typedef enum coh_tabone_cat_test {
 
 typedef enum coh_tabone_cont_test {
     COH_TABONE_CONT_RANK = 0,  /* Mann-Whitney U; Kruskal-Wallis for > 2 groups */
-    COH_TABONE_CONT_WELCH,     /* Welch's t-test; one-way ANOVA for > 2 groups */
+    COH_TABONE_CONT_WELCH,     /* Welch's t-test; Welch's ANOVA for > 2 groups */
     COH_TABONE_CONT_STUDENT,   /* Student's t-test; one-way ANOVA for > 2 groups */
     COH_TABONE_CONT_NONE
 } coh_tabone_cont_test;

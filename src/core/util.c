@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "cohort/table.h"
 
 char *coh_strdup(const char *s)
 {
@@ -71,4 +72,12 @@ void coh_excerpt(const char *s, size_t len, char *buf, size_t size)
         n += 3;
     }
     buf[n] = '\0';
+}
+
+bool coh_text_is_utf8(const char *s)
+{
+    if (s == NULL)
+        return false;
+    size_t len = strlen(s);
+    return coh_utf8_check(s, len) == len;
 }

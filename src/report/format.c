@@ -1,6 +1,7 @@
 /* format.c - numbers as journals print them (p-values, estimates). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cohort/format.h"
@@ -62,7 +63,12 @@ void coh_format_p(double p, int digits, char *buf, size_t size)
     /* `digits` significant digits, trailing zeros kept ("0.80", "1.0"):
      * a zero that is significant is printed, as journals do */
     int sig = digits > 0 ? digits : 2;
-    int mag = p > 0 ? (int)floor(log10(p)) + 1 : 1;
+    /* the magnitude after rounding to `sig` digits: 0.0997 rounds to
+     * 0.10 (two digits), not to 0.100; "%.*e" does the rounding */
+    char e[40];
+    snprintf(e, sizeof e, "%.*e", sig - 1, p);
+    const char *x = strchr(e, 'e');
+    int mag = x != NULL ? atoi(x + 1) + 1 : 1;
     int decimals = sig - mag;
     snprintf(buf, size, "%.*f", decimals < 0 ? 0 : decimals, p);
 }

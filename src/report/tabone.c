@@ -163,6 +163,12 @@ static void fmt_value(double v, int digits, bool date, char *buf, size_t size)
         coh_format_date(floor(v + 0.5), buf, size);
         return;
     }
+    /* beyond 1e15 the digits before the point are no longer exact and
+     * too many to read: scientific notation with 4 significant digits */
+    if (fabs(v) >= 1e15) {
+        snprintf(buf, size, "%.4g", v);
+        return;
+    }
     snprintf(buf, size, "%.*f", digits, v);
     if (buf[0] == '-') {
         bool zero = true;
@@ -416,18 +422,20 @@ static int test_index(builder *b, const char *name)
     return (int)tab->n_tests++;
 }
 
-/* Record on row `ri` the result of test `name` (p may be NAN: then the
- * row shows a dash and a warning gives `why`). */
+/* Record on row `ri` the result of test `name`.  When p is NAN the test
+ * gave no answer: the row shows a dash, the test is not listed in the
+ * footnotes (no row would carry its mark), and a warning gives `why`. */
 static coh_status row_set_test(builder *b, size_t ri, const char *name, double p,
                                const char *var, const char *why)
 {
-    int t = test_index(b, name);
-    if (t < 0)
-        return COH_ENOMEM;
     coh_tabone_row *r = &b->tab->rows[ri];
-    r->test = t;
     r->p = isfinite(p) ? p : NAN;
     if (isfinite(p)) {
+        int t = test_index(b, name);
+        if (t < 0)
+            return COH_ENOMEM;
+        r = &b->tab->rows[ri];
+        r->test = t;
         char buf[32];
         coh_format_p(p, b->spec->p_digits, buf, sizeof buf);
         r->p_text = coh_strdup(buf);
@@ -444,7 +452,7 @@ static coh_status row_set_smd(builder *b, size_t ri, double smd)
 {
     coh_tabone_row *r = &b->tab->rows[ri];
     r->smd = isfinite(smd) ? smd : NAN;
-    char buf[32];
+    char buf[352];
     if (isfinite(smd))
         snprintf(buf, sizeof buf, "%.3f", smd);
     else
@@ -494,6 +502,28 @@ static coh_status missing_row(builder *b, const char *var, const double *miss)
     return COH_OK;
 }
 
+/* The number a level's stored value spells, or NAN: labelled numeric
+ * columns of SPSS, Stata and SAS files store their codes as text ("1",
+ * "2.5") with the labels beside them. */
+static double level_number(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    return end != v && *end == '\0' && isfinite(x) ? x : NAN;
+}
+
+/* Is `col` a categorical column whose every level is a number (a labelled
+ * numeric variable, which can also be summarised as a number)? */
+static bool numeric_levels(const coh_column *col)
+{
+    if (col->type != COH_CATEGORICAL || col->n_levels == 0)
+        return false;
+    for (size_t k = 0; k < col->n_levels; k++)
+        if (isnan(level_number(col->levels[k])))
+            return false;
+    return true;
+}
+
 /* ---- categorical variables ----------------------------------------------- */
 
 /* The test of a levels x groups table (L x G, row-major) on row `ri`. */
@@ -535,15 +565,16 @@ static coh_status cat_test(builder *b, size_t ri, const char *var, const double 
         double me = coh_min_expected(tabg, L, G);
         which = isfinite(me) && me < s->fisher_below ? COH_TABONE_CAT_FISHER
                                                       : COH_TABONE_CAT_PEARSON;
-        if (which == COH_TABONE_CAT_FISHER)
-            b->used_auto_fisher = true;
     }
     if (which == COH_TABONE_CAT_FISHER) {
         st = coh_fisher_test(tabg, L, G, &h);
         if (st == COH_ENOMEM)
             return st;
-        if (st == COH_OK && isfinite(h.p))
+        if (st == COH_OK && isfinite(h.p)) {
+            if (s->cat_test == COH_TABONE_CAT_AUTO)
+                b->used_auto_fisher = true; /* the footnote is owed only now */
             return row_set_test(b, ri, "Fisher's exact test", h.p, var, NULL);
+        }
         if (s->cat_test == COH_TABONE_CAT_FISHER || st != COH_OK || strstr(h.note, "too large") == NULL)
             return row_set_test(b, ri, "Fisher's exact test", NAN, var,
                                 h.note[0] ? h.note : "nothing to compare");
@@ -596,9 +627,10 @@ static coh_status add_categorical(builder *b, const coh_tabone_var *v, const coh
             rowc[0] += 1;
     }
     if (L > s->many_levels &&
-        (st = list_add(&tab->warnings, &tab->n_warnings,
-                       "'%s' has %zu levels; consider treating it as continuous", col->name,
-                       L)) != COH_OK)
+        (st = list_add(&tab->warnings, &tab->n_warnings, "'%s' has %zu levels; %s", col->name, L,
+                       coh_type_is_numeric(col->type) || numeric_levels(col)
+                           ? "consider treating it as continuous"
+                           : "consider grouping its levels")) != COH_OK)
         goto done;
     size_t vi;
     if ((st = row_add(b, COH_TABONE_ROW_VARIABLE, col->name, var_label(v, col), &vi)) != COH_OK)
@@ -643,8 +675,12 @@ static coh_status add_categorical(builder *b, const coh_tabone_var *v, const coh
         if (s->cat_test != COH_TABONE_CAT_NONE && (st = cat_test(b, vi, col->name, tabg, L)) != COH_OK)
             goto done;
         if (s->smd) {
+            /* as for continuous variables: every group needs values */
             double smd = NAN;
-            if (L > 0) {
+            bool all_groups = L > 0;
+            for (size_t g = 0; g < G && all_groups; g++)
+                all_groups = nonmiss[off + g] > 0;
+            if (all_groups) {
                 st = coh_smd_categorical(tabg, L, G, &smd);
                 if (st == COH_ENOMEM)
                     goto done;
@@ -686,14 +722,32 @@ static void cont_summary(double *x, size_t m, cont_stats *o)
         lo = x[i] < lo ? x[i] : lo;
         hi = x[i] > hi ? x[i] : hi;
     }
-    o->mean = sum / (double)m;
     o->min = lo;
     o->max = hi;
+    /* Values near DBL_MAX overflow the plain sums; then everything is
+     * divided by the largest magnitude first (the results are the same
+     * up to rounding, and finite whenever they can be). */
+    double scale = fmax(fabs(lo), fabs(hi));
+    o->mean = sum / (double)m;
+    if (!isfinite(o->mean)) {
+        sum = 0;
+        for (size_t i = 0; i < m; i++)
+            sum += x[i] / scale;
+        o->mean = sum / (double)m * scale;
+    }
     if (m > 1) {
         double ss = 0;
         for (size_t i = 0; i < m; i++)
             ss += (x[i] - o->mean) * (x[i] - o->mean);
         o->sd = sqrt(ss / (double)(m - 1));
+        if (!isfinite(o->sd) && isfinite(o->mean)) {
+            ss = 0;
+            for (size_t i = 0; i < m; i++) {
+                double d = x[i] / scale - o->mean / scale;
+                ss += d * d;
+            }
+            o->sd = sqrt(ss / (double)(m - 1)) * scale;
+        }
     }
     o->q1 = coh_quantile7_inplace(x, m, 0.25);
     o->median = coh_quantile7_inplace(x, m, 0.5);
@@ -702,17 +756,25 @@ static void cont_summary(double *x, size_t m, cont_stats *o)
 
 enum { LINE_MEDIAN_IQR, LINE_MEAN_SD, LINE_MIN_MAX };
 
+/* The separator of a range: an en dash ("53–69"), but " to " when an end
+ * is negative or a date, where a dash would read as a minus sign or run
+ * into the date's own hyphens ("-7.5 to -2.0", "2001-03-04 to 2009-10-11"). */
+static const char *range_sep(const char *lo, const char *hi, bool date)
+{
+    return date || lo[0] == '-' || hi[0] == '-' ? " to " : DASH;
+}
+
 static char *cont_text(int line, const cont_stats *o, int digits, bool date)
 {
     if (o->n == 0)
         return coh_strdup(DASH);
-    char a[48], q1[48], q3[48];
+    char a[352], q1[352], q3[352]; /* %.10f of DBL_MAX: 309 + 12 bytes */
     switch (line) {
     case LINE_MEDIAN_IQR:
         fmt_value(o->median, digits, date, a, sizeof a);
         fmt_value(o->q1, digits, date, q1, sizeof q1);
         fmt_value(o->q3, digits, date, q3, sizeof q3);
-        return str_printf("%s (%s" DASH "%s)", a, q1, q3);
+        return str_printf("%s (%s%s%s)", a, q1, range_sep(q1, q3, date), q3);
     case LINE_MEAN_SD:
         fmt_value(o->mean, digits, date, a, sizeof a);
         fmt_value(o->sd, digits, false, q1, sizeof q1);
@@ -720,7 +782,7 @@ static char *cont_text(int line, const cont_stats *o, int digits, bool date)
     default:
         fmt_value(o->min, digits, date, a, sizeof a);
         fmt_value(o->max, digits, date, q3, sizeof q3);
-        return str_printf("%s" DASH "%s", a, q3);
+        return str_printf("%s%s%s", a, range_sep(a, q3, date), q3);
     }
 }
 
@@ -756,6 +818,9 @@ static coh_status cont_test(builder *b, size_t ri, const char *var, const double
         if (s->cont_test == COH_TABONE_CONT_RANK) {
             st = coh_kruskal_test(v, g, m, b->G, &h);
             name = "Kruskal-Wallis test";
+        } else if (s->cont_test == COH_TABONE_CONT_WELCH) {
+            st = coh_welch_anova_test(v, g, m, b->G, &h);
+            name = "Welch's one-way ANOVA (not assuming equal variances)";
         } else {
             st = coh_anova_test(v, g, m, b->G, &h);
             name = "One-way analysis of variance";
@@ -772,13 +837,22 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
     const coh_tabone_spec *s = b->spec;
     coh_tabone *tab = b->tab;
     size_t C = b->C, G = b->G, off = b->off;
-    if (!coh_type_is_numeric(col->type))
+    bool labelled = numeric_levels(col);
+    if (!coh_type_is_numeric(col->type) && !labelled)
         return coh_error_set(b->err, COH_EINVAL,
                              "variable '%s' holds text (%s): it can only be shown as categorical",
                              col->name, coh_type_name(col->type));
     int digits = v->digits >= 0 ? v->digits : s->digits;
     bool date = col->type == COH_DATE;
     coh_status st = COH_OK;
+    double *level_num = NULL; /* labelled numeric: the number of each level */
+    if (labelled) {
+        level_num = malloc(col->n_levels * sizeof *level_num);
+        if (level_num == NULL)
+            return COH_ENOMEM;
+        for (size_t k = 0; k < col->n_levels; k++)
+            level_num[k] = level_number(col->levels[k]);
+    }
     /* one block: values and groups of the rows in the table, values sorted
      * by group, a scratch copy for the quantiles, counts per column */
     size_t n = b->n;
@@ -797,13 +871,16 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
         if (b->grp[i] < 0)
             continue;
         size_t gi = (size_t)b->grp[i];
-        if (coh_column_is_na(col, i) || !isfinite(col->num[i])) {
+        double x = coh_column_is_na(col, i) ? NAN
+                   : labelled             ? level_num[col->code[i]]
+                                          : col->num[i];
+        if (!isfinite(x)) {
             miss[off + gi] += 1;
             if (off)
                 miss[0] += 1;
             continue;
         }
-        vals[m] = col->num[i];
+        vals[m] = x;
         g[m++] = (int)gi;
         cnt[gi]++;
     }
@@ -894,11 +971,14 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
     if (G >= 2) {
         /* constant within every group with values: worth a word, since
          * the tests then rest on the differences between groups alone */
-        bool constant = m > 0;
-        for (size_t k = 0; k < G && constant; k++)
-            if (cnt[k] > 1 && cs[off + k].min != cs[off + k].max)
-                constant = false;
-        if (constant && m > 0 &&
+        bool constant = false; /* some group has 2 or more values, all equal */
+        for (size_t k = 0; k < G; k++)
+            if (cnt[k] > 1) {
+                constant = cs[off + k].min == cs[off + k].max;
+                if (!constant)
+                    break;
+            }
+        if (constant &&
             (st = list_add(&tab->warnings, &tab->n_warnings, "'%s' is constant within each group",
                            col->name)) != COH_OK)
             goto done;
@@ -906,10 +986,17 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
             (st = cont_test(b, first, col->name, byg, g, m, byg, start, cnt)) != COH_OK)
             goto done;
         if (s->smd) {
+            /* tableone: a group without values makes the SMD undefined
+             * (NA), rather than an average over the other pairs */
             double smd = NAN;
-            st = coh_smd_continuous(byg, g, m, G, &smd);
-            if (st == COH_ENOMEM)
-                goto done;
+            bool all_groups = true;
+            for (size_t k = 0; k < G; k++)
+                all_groups = all_groups && cnt[k] > 0;
+            if (all_groups) {
+                st = coh_smd_continuous(byg, g, m, G, &smd);
+                if (st == COH_ENOMEM)
+                    goto done;
+            }
             if ((st = row_set_smd(b, first, smd)) != COH_OK)
                 goto done;
         }
@@ -917,6 +1004,7 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
     b->any_continuous = true;
     st = COH_OK;
 done:
+    free(level_num);
     free(vals);
     free(g);
     free(start);
@@ -928,9 +1016,11 @@ done:
 /* ---- the whole table ------------------------------------------------------ */
 
 /* Is `col` shown as categorical?  `auto` rule in tabone.h: integer columns
- * with few distinct values among the rows used are counts of a code. */
+ * with few distinct values are codes.  The values are counted over the
+ * whole column, not the rows in use, so that a subset (--where) shows a
+ * variable the way the full data do. */
 static bool is_categorical(const coh_tabone_spec *s, const coh_tabone_var *v,
-                           const coh_column *col, const int32_t *grp, bool *by_rule)
+                           const coh_column *col, bool *by_rule)
 {
     *by_rule = false;
     if (v->kind != COH_TABONE_AUTO)
@@ -942,7 +1032,7 @@ static bool is_categorical(const coh_tabone_spec *s, const coh_tabone_var *v,
     double seen[64];
     size_t n_seen = 0, cap = s->auto_levels < 64 ? s->auto_levels : 63;
     for (size_t i = 0; i < col->n; i++) {
-        if (grp[i] < 0 || coh_column_is_na(col, i))
+        if (coh_column_is_na(col, i))
             continue;
         size_t k = 0;
         while (k < n_seen && seen[k] != col->num[i])
@@ -973,6 +1063,16 @@ static coh_status make_columns(builder *b, const coh_table *t, int32_t *grp)
     factor f = {0};
     size_t *size = NULL;
     const char *overall = s->overall_label != NULL ? s->overall_label : "All";
+    size_t n_use = 0;
+    for (size_t i = 0; i < n; i++)
+        n_use += use[i];
+    if (n_use == 0) {
+        st = n == 0 ? coh_error_set(b->err, COH_EDOMAIN, "the data have no rows")
+                    : coh_error_set(b->err, COH_EDOMAIN,
+                                    "no rows to summarise: the row selection keeps none of "
+                                    "the %zu rows", n);
+        goto done;
+    }
     if (s->by == NULL) {
         b->G = 1;
         b->C = 1;
@@ -1214,7 +1314,13 @@ coh_status coh_tabone_build(const coh_table *t, const coh_tabone_spec *spec, coh
             (st = row_add(&b, COH_TABONE_ROW_SECTION, NULL, v->section, &ri)) != COH_OK)
             goto fail;
         bool by_rule;
-        if (is_categorical(spec, v, col, grp, &by_rule)) {
+        if (is_categorical(spec, v, col, &by_rule)) {
+            if (v->digits >= 0) {
+                st = coh_error_set(err, COH_EINVAL,
+                                   "digits are given for '%s', which is shown as categorical "
+                                   "(digits apply to continuous variables)", col->name);
+                goto fail;
+            }
             if (by_rule &&
                 (st = list_add(&tab->notes, &tab->n_notes,
                                "'%s' holds whole numbers with at most %zu distinct values and "
@@ -1230,6 +1336,12 @@ coh_status coh_tabone_build(const coh_table *t, const coh_tabone_spec *spec, coh
             st = add_categorical(&b, v, col, use);
             free(use);
         } else {
+            if (v->levels != NULL && v->n_levels > 0) {
+                st = coh_error_set(err, COH_EINVAL,
+                                   "levels are given for '%s', which is shown as continuous "
+                                   "(show it as categorical to order its levels)", col->name);
+                goto fail;
+            }
             st = add_continuous(&b, v, col);
         }
         if (st != COH_OK)

@@ -82,8 +82,8 @@ static bool same_str(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The columns of `tab`: p when a test was asked for and there are groups to
- * compare, SMD when asked for. */
+/* The columns of `tab`: p when a test was asked for and SMD when asked for,
+ * each only when there are groups to compare. */
 static layout make_layout(const coh_tabone *tab)
 {
     layout lay;
@@ -93,7 +93,7 @@ static layout make_layout(const coh_tabone *tab)
     lay.p_col = lay.smd_col = SIZE_MAX;
     if (tests && tab->n_groups >= 2)
         lay.p_col = lay.n++;
-    if (tab->spec.smd)
+    if (tab->spec.smd && tab->n_groups >= 2)
         lay.smd_col = lay.n++;
     if (lay.p_col == SIZE_MAX)
         lay.p_col = lay.n;
@@ -953,9 +953,22 @@ static const char *xlsx_join(xlsx_ctx *x, const char *a, const char *b, const ch
     /* control characters as '?', as text and HTML show them (Excel would
      * show _x0001_ as an invisible character); tab and line break are
      * allowed in a cell */
-    for (char *p = x->buf; *p; p++)
-        if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F)
-            *p = '?';
+    char *w = x->buf;
+    for (const char *p = x->buf; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7F) {
+            *w++ = '?';
+        } else if (ch == 0xEF && (unsigned char)p[1] == 0xBF &&
+                   ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF)) {
+            /* U+FFFE and U+FFFF are valid UTF-8 but not XML characters:
+             * the workbook's XML would not parse */
+            *w++ = '?';
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
     return x->buf;
 }
 

@@ -11,7 +11,7 @@
  * table that shows it:
  *
  *   A  Pearson chi-square, Mann-Whitney (continuity correction) / Kruskal
- *   B  Yates,              Welch t / one-way ANOVA
+ *   B  Yates,              Welch t / Welch's ANOVA
  *   C  Fisher,             Mann-Whitney without correction / Kruskal
  *   D  auto (Fisher when an expected count < 5), Student t / one-way ANOVA
  *
@@ -279,7 +279,8 @@ static int build_of_p(const char *what, double *tol)
     } map[] = {
         {"p_pearson", 0, REL_TOL},   {"p_wilcox", 0, REL_TOL},
         {"p_kruskal", 0, REL_TOL},   {"p_yates", 1, REL_TOL},
-        {"p_welch", 1, REL_TOL},     {"p_anova", 1, REL_TOL},
+        {"p_welch", 1, REL_TOL},     {"p_anova_welch", 1, REL_TOL},
+        {"p_anova", 3, REL_TOL},
         {"p_fisher", 2, EXACT_P_TOL}, {"p_fisher_enum", 2, ENUM_TOL},
         {"p_wilcox_nocorrect", 2, REL_TOL},
         {"p_auto", 3, EXACT_P_TOL},  {"p_student", 3, REL_TOL},

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../check.h"
+#include "cohort/format.h"
 #include "cohort/io.h"
 #include "cohort/tabone.h"
 
@@ -283,7 +284,9 @@ static void test_bad_inputs(void)
     if (tab != NULL) {
         check(has_warning(tab, "'x' is constant within each group"), "constant warning");
         const coh_tabone_row *r = find_row(tab, COH_TABONE_ROW_SUMMARY, "x", NULL);
-        check(r != NULL && r->test >= 0 && isnan(r->p), "t-test of constants: no p");
+        check(r != NULL && r->test < 0 && isnan(r->p), "t-test of constants: no p, no footnote");
+        for (size_t i = 0; i < tab->n_tests; i++)
+            check(strcmp(tab->tests[i].name, "Welch's t-test") != 0, "a test without p is not listed");
         check(r != NULL && strcmp(r->p_text, "\xe2\x80\x93") == 0, "dash for p");
         check(has_warning(tab, "'x': Welch's t-test not computed"), "why no p");
         /* y: one level -> chi-square has nothing to compare */
@@ -318,7 +321,7 @@ static void test_bad_inputs(void)
     s.cat_test = COH_TABONE_CAT_PEARSON;
     check_int(coh_tabone_build(t, &s, &tab, &err), COH_OK, "many levels builds");
     if (tab != NULL) {
-        check(has_warning(tab, "'id' has 60 levels; consider treating it as continuous"),
+        check(has_warning(tab, "'id' has 60 levels; consider grouping its levels"),
               "many-levels warning");
         coh_tabone_free(tab);
     }
@@ -376,11 +379,141 @@ static void test_errors(void)
     coh_table_free(t);
 }
 
+/* p-values as journals print them (src/report/format.c). */
+static void test_format_p(void)
+{
+    static const struct {
+        double p;
+        int digits;
+        const char *want;
+    } cases[] = {
+        {0.057006, 2, "0.057"}, {0.8, 2, "0.80"},      {1.0, 2, "1.0"},
+        {0.99999, 2, "1.0"},    {0.09973045, 2, "0.10"}, {0.0997, 3, "0.0997"},
+        {0.00099, 2, "< 0.001"}, {0.001, 2, "0.0010"}, {0.12345, 3, "0.123"},
+        {0.99951, 3, "1.00"},   {0.0282963, 2, "0.028"}, {0.5, 0, "0.50"},
+    };
+    char buf[32];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        coh_format_p(cases[i].p, cases[i].digits, buf, sizeof buf);
+        check_str(buf, cases[i].want, "coh_format_p");
+    }
+    coh_format_p(NAN, 2, buf, sizeof buf);
+    check_str(buf, "NA", "NAN");
+}
+
+/* What a review found (issue 5): each case once broke. */
+static void test_review_cases(void)
+{
+    coh_tabone_spec s;
+    coh_tabone_spec_init(&s);
+    coh_tabone *tab = NULL;
+    coh_error err;
+    /* a labelled numeric variable (Stata: stage 1-4 with labels I-IV) can
+     * be summarised as a number; its levels are also its categories */
+    coh_table *t = NULL;
+    check_int(coh_read("tests/data/readstat/labelled.dta", NULL, &t, &err), COH_OK, "read dta");
+    coh_tabone_var v[1] = {var("stage", COH_TABONE_CONTINUOUS)};
+    s.vars = v;
+    s.n_vars = 1;
+    if (t != NULL) {
+        check_int(coh_tabone_build(t, &s, &tab, &err), COH_OK, "labelled as continuous");
+        const coh_tabone_row *r = tab ? find_row(tab, COH_TABONE_ROW_SUMMARY, "stage", NULL) : NULL;
+        check(r != NULL && r->cells[0].n == 4 && r->cells[0].median == 2, "stage median 2 (1,2,2,3)");
+        coh_tabone_free(tab);
+        coh_table_free(t);
+    }
+
+    /* --levels on a continuous variable and digits on a categorical one */
+    t = csv("g,x,c\na,1,u\na,2,v\nb,3,u\nb,4,v\n");
+    const char *lv[] = {"9"};
+    v[0] = var("x", COH_TABONE_CONTINUOUS);
+    v[0].levels = lv;
+    v[0].n_levels = 1;
+    s.by = "g";
+    check_int(coh_tabone_build(t, &s, &tab, &err), COH_EINVAL, "levels on continuous");
+    check_contains(err.msg, "levels are given for 'x', which is shown as continuous", "message");
+    v[0] = var("c", COH_TABONE_AUTO);
+    v[0].digits = 2;
+    check_int(coh_tabone_build(t, &s, &tab, &err), COH_EINVAL, "digits on categorical");
+    check_contains(err.msg, "digits are given for 'c', which is shown as categorical", "message");
+    /* no rows kept */
+    v[0].digits = -1;
+    uint8_t none[4] = {0, 0, 0, 0};
+    s.keep = none;
+    check_int(coh_tabone_build(t, &s, &tab, &err), COH_EDOMAIN, "nothing kept");
+    check_str(err.msg, "no rows to summarise: the row selection keeps none of the 4 rows",
+              "message");
+    s.keep = NULL;
+    coh_table_free(t);
+    t = csv("g,x\n");
+    if (t != NULL) {
+        v[0] = var("x", COH_TABONE_AUTO);
+        check_int(coh_tabone_build(t, &s, &tab, &err), COH_EDOMAIN, "no rows");
+        check_str(err.msg, "the data have no rows", "message");
+        coh_table_free(t);
+    }
+
+    /* the auto rule looks at the whole column: a subset with 3 distinct
+     * ages stays continuous */
+    t = csv("g,age\na,40\na,50\nb,57\nb,61\na,30\nb,20\na,45\nb,44\n");
+    uint8_t sub[8] = {0, 1, 1, 1, 0, 0, 0, 0};
+    s.keep = sub;
+    v[0] = var("age", COH_TABONE_AUTO);
+    check_int(coh_tabone_build(t, &s, &tab, &err), COH_OK, "subset");
+    check(tab != NULL && find_row(tab, COH_TABONE_ROW_SUMMARY, "age", NULL) != NULL,
+          "still continuous in a subset");
+    coh_tabone_free(tab);
+    s.keep = NULL;
+    coh_table_free(t);
+
+    /* huge values: no overflow to a dash, no digits cut off; negative
+     * ranges read "to"; an SMD needs every group to have values */
+    t = csv("g,big,neg,half\na,1e60,-5,1\na,2e60,-3,2\nb,3e60,-2,\nb,4e60,-1,\n"
+            "a,1.7e308,-4,3\nb,1.7e308,-2,\n");
+    coh_tabone_var v3[3] = {var("big", COH_TABONE_CONTINUOUS), var("neg", COH_TABONE_CONTINUOUS),
+                            var("half", COH_TABONE_CONTINUOUS)};
+    s.vars = v3;
+    s.n_vars = 3;
+    s.summary = COH_TABONE_BOTH;
+    s.smd = true;
+    s.cont_test = COH_TABONE_CONT_NONE;
+    check_int(coh_tabone_build(t, &s, &tab, &err), COH_OK, "huge");
+    if (tab != NULL) {
+        const coh_tabone_row *r = find_row(tab, COH_TABONE_ROW_SUMMARY, "big", NULL);
+        check(r != NULL && isfinite(r[1].cells[0].mean) && isfinite(r[1].cells[0].sd),
+              "mean and SD of values near DBL_MAX are finite");
+        check(r != NULL && strcmp(r->cells[0].text, "2e+60 (1.5e+60\xe2\x80\x93" "8.5e+307)") == 0,
+              "huge values in scientific notation, none cut off");
+        check_rel(r[1].cells[0].mean, (1e60 + 2e60 + 1.7e308) / 3, 1e-15, "scaled mean");
+        r = find_row(tab, COH_TABONE_ROW_SUMMARY, "neg", NULL);
+        check(r != NULL && strcmp(r->cells[0].text, "-4.0 (-4.5 to -3.5)") == 0, "negative range");
+        r = find_row(tab, COH_TABONE_ROW_SUMMARY, "half", NULL);
+        check(r != NULL && isnan(r->smd) && strcmp(r->smd_text, "\xe2\x80\x93") == 0,
+              "SMD undefined when a group has no values");
+        coh_tabone_free(tab);
+    }
+    coh_table_free(t);
+
+    /* one value per group is not "constant within each group" */
+    t = csv("g,x\na,1\nb,2\nc,3\n");
+    coh_tabone_var v1[1] = {var("x", COH_TABONE_CONTINUOUS)};
+    s.vars = v1;
+    s.n_vars = 1;
+    s.smd = false;
+    s.summary = COH_TABONE_MEDIAN_IQR;
+    check_int(coh_tabone_build(t, &s, &tab, &err), COH_OK, "one value per group");
+    check(tab != NULL && !has_warning(tab, "constant"), "no constant warning");
+    coh_tabone_free(tab);
+    coh_table_free(t);
+}
+
 int main(void)
 {
     RUN(test_counts_and_summaries);
     RUN(test_options);
     RUN(test_bad_inputs);
     RUN(test_errors);
+    RUN(test_format_p);
+    RUN(test_review_cases);
     return check_report("test_tabone");
 }

@@ -54,6 +54,7 @@
 #               p_welch      t.test(x, y), p_student: var.equal = TRUE; 2
 #                            groups
 #               p_anova      oneway.test(var.equal = TRUE), > 2 groups
+#               p_anova_welch oneway.test(var.equal = FALSE), > 2 groups
 #               smd          as tableone (see below)
 #     value     sprintf("%.17g")
 #
@@ -271,6 +272,7 @@ for (cn in names(cases)) {
       gf <- factor(g, levels = glv)
       add(cn, v, "", "", "p_kruskal", kruskal.test(xv, gf)$p.value)
       add(cn, v, "", "", "p_anova", oneway.test(xv ~ gf, var.equal = TRUE)$p.value)
+      add(cn, v, "", "", "p_anova_welch", oneway.test(xv ~ gf, var.equal = FALSE)$p.value)
     }
     add(cn, v, "", "", "smd", smd_cont(xv, g, glv))
   }
