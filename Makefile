@@ -3,6 +3,7 @@
 #   make            library (build/plain/libcohort.a) and CLI (build/plain/cohort)
 #   make test       the suite twice: plainly, then under ASan + UBSan
 #   make demo       the main job on the bundled example
+#   make figures    redraw the README's example figures (docs/img)
 #   make bench      side-by-side timings against R (bench/README.md)
 #   make fuzz       a short libFuzzer run of the CSV reader (needs clang)
 #   make deps       install missing Debian packages (as root)
@@ -28,9 +29,13 @@ WARN    = -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes \
           -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 CFLAGS  ?=
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
-           $(WARN) $(WFLAGS_ERR) -Iinclude -Isrc -pthread
+           $(WARN) $(WFLAGS_ERR) -Iinclude -Isrc -pthread $(CAIRO_CFLAGS)
 LDFLAGS += $(filter -fsanitize=%,$(OPT)) -pthread
-LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lm
+# cairo's include path comes from pkg-config (evaluated in the sub-makes
+# that compile, which run after `make deps` has installed it)
+CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
+LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lcairo -lm
+TEST_LIBS = -lexpat
 
 VERSION := $(shell cat VERSION)
 LIB_SRC := $(sort $(wildcard src/*/*.c))
@@ -40,7 +45,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli tests test test-plain test-asan demo bench fuzz deps deps-r check-r clean
+.PHONY: all lib cli tests test test-plain test-asan demo figures bench fuzz deps deps-r check-r clean
 # keep object files of test programs (they are intermediate in a chain rule)
 .SECONDARY:
 
@@ -69,7 +74,7 @@ $(BUILD)/cohort: $(CLI_OBJ) $(BUILD)/libcohort.a
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcohort.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libcohort.a $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libcohort.a $(LIBS) $(TEST_LIBS)
 
 # test_oom fails the n-th allocation through the linker's --wrap.
 $(BUILD)/tests/test_oom: $(BUILD)/tests/unit/test_oom.o $(BUILD)/libcohort.a
@@ -96,11 +101,17 @@ test-plain:
 test-asan:
 	$(MAKE) SAN=1 tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh build/asan
 
 demo: deps
 	$(MAKE) SAN=0 cli
 	examples/demo.sh build/plain/cohort
+
+# the README's example figures (docs/img/*.png, committed)
+figures: deps
+	$(MAKE) SAN=0 cli
+	examples/figures.sh build/plain/cohort
 
 bench: deps deps-r
 	$(MAKE) SAN=0 cli

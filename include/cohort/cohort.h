@@ -19,6 +19,7 @@
  *              t-test, ANOVA, standardised mean differences
  *   tabone.h   descriptive tables with group comparisons ("Table 1")
  *   outfile.h  output files written whole or not at all
+ *   plot.h     figures: Kaplan-Meier with numbers at risk, forest, flow
  *   format.h   numbers as journals print them
  *   json.h     the JSON writer used for machine-readable output
  *
@@ -54,6 +55,7 @@
 #include "cohort/htest.h"
 #include "cohort/outfile.h"
 #include "cohort/tabone.h"
+#include "cohort/plot.h"
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 

@@ -1,0 +1,187 @@
+/* cohort/plot.h - publication figures drawn with cairo: Kaplan-Meier
+ * curves with a number-at-risk table, forest plots of Cox models, and
+ * flow diagrams of cohort selection.
+ *
+ * One drawing code for every format: the figure is laid out in points
+ * (1/72 inch) and drawn on a cairo SVG, PDF or PNG surface (PNG at `dpi`,
+ * 300 by default).  Text uses a font that Debian ships (DejaVu Sans by
+ * default) through fontconfig.  Files are written whole or not at all
+ * (outfile.h).  Each figure also returns the numbers it drew, in points
+ * and in data units, so that tests can check that what was drawn is what
+ * was computed and so that the numbers can be written as CSV beside it.
+ */
+#ifndef COHORT_PLOT_H
+#define COHORT_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cohort/km.h"
+#include "cohort/status.h"
+
+typedef enum coh_plot_format { COH_PLOT_SVG = 0, COH_PLOT_PDF, COH_PLOT_PNG } coh_plot_format;
+
+/* The format of a file name by its extension (.svg, .pdf, .png, any case);
+ * COH_EINVAL otherwise. */
+coh_status coh_plot_format_of(const char *path, coh_plot_format *out);
+const char *coh_plot_format_name(coh_plot_format f);
+
+/* What every figure shares. */
+typedef struct coh_plot_style {
+    double width;        /* inches; <= 0: the figure's default */
+    double height;       /* inches; <= 0: the figure's default */
+    double dpi;          /* PNG resolution (300) */
+    const char *font;    /* font family ("DejaVu Sans") */
+    double font_size;    /* points (9) */
+    bool grayscale;      /* gray levels and line types instead of colours */
+} coh_plot_style;
+
+void coh_plot_style_init(coh_plot_style *s);
+
+/* ---- Kaplan-Meier ----------------------------------------------------- */
+
+typedef struct coh_plot_km_curve {
+    const char *label;   /* legend text (the group) */
+    const coh_km *km;    /* its fit (coh_km_fit); may be empty */
+} coh_plot_km_curve;
+
+typedef struct coh_plot_km_spec {
+    coh_plot_style style;
+    const coh_plot_km_curve *curves;
+    size_t n_curves;     /* 1..8 */
+    const char *title;   /* above the panel, or NULL */
+    const char *x_title; /* e.g. "Months since resection"; NULL: "Time" + unit */
+    const char *y_title; /* NULL: "Survival (%)" or "Cumulative incidence (%)" */
+    const char *unit;    /* time unit ("months", "days", "years"): the
+                            default tick step (12, 365.25 -> nice, 1) */
+    const char *legend_title; /* e.g. the group variable's label, or NULL */
+    double x_max;        /* end of the x axis; NAN: the last time, rounded up */
+    double x_step;       /* tick step; NAN: by unit, else "nice" breaks */
+    bool ci;             /* pointwise confidence bands */
+    bool censor_marks;   /* ticks where subjects are censored (true) */
+    bool percent;        /* y axis in percent (true) or as a proportion */
+    bool cumulative;     /* draw 1 - S (cumulative incidence) */
+    bool risk_table;     /* number at risk below the axis (true) */
+    bool cum_events;     /* also the cumulative number of events per tick */
+    const char *annotation; /* text in the panel, e.g. "Log-rank p = 0.001" */
+} coh_plot_km_spec;
+
+void coh_plot_km_spec_init(coh_plot_km_spec *s);
+
+/* What was drawn: the ticks and, per curve and tick, the number at risk
+ * (and events) with the x position of the number's centre, in points from
+ * the figure's left edge.  Numbers sit under ticks by construction:
+ * risk_x[c * n_ticks + k] == tick_x[k]. */
+typedef struct coh_plot_km_drawn {
+    size_t n_curves, n_ticks;
+    double *tick_time;   /* n_ticks, data units */
+    double *tick_x;      /* n_ticks, points */
+    double *risk_n;      /* n_curves x n_ticks: at risk at the tick time */
+    double *risk_events; /* n_curves x n_ticks: events up to the tick time */
+    double *risk_x;      /* n_curves x n_ticks, points */
+    double *risk_y;      /* n_curves: baseline of each risk-table row, points */
+    double width_pt, height_pt;
+} coh_plot_km_drawn;
+
+/* Draw the figure to `path` (format by extension).  *drawn (may be NULL)
+ * receives what was drawn, the caller's to free.  COH_EINVAL for a bad
+ * spec (no curves, more than 8, a bad size), COH_EIO when the file cannot
+ * be written, COH_ENOMEM. */
+coh_status coh_plot_km(const coh_plot_km_spec *spec, const char *path, coh_plot_km_drawn **drawn,
+                       coh_error *err);
+void coh_plot_km_drawn_free(coh_plot_km_drawn *d);
+/* The number-at-risk table as CSV: group,time,n_risk,n_events. */
+coh_status coh_plot_km_drawn_csv(const coh_plot_km_drawn *d, const coh_plot_km_spec *spec,
+                                 FILE *out);
+
+/* ---- forest plot -------------------------------------------------------- */
+
+typedef struct coh_plot_forest_row {
+    const char *label;   /* "Age (per 10 years)", or a level: "Female" */
+    const char *heading; /* a variable heading row before this one, or NULL */
+    double hr, lower, upper, p; /* NAN for reference rows */
+    bool reference;      /* the reference level: drawn as "reference" */
+} coh_plot_forest_row;
+
+typedef struct coh_plot_forest_spec {
+    coh_plot_style style;
+    const coh_plot_forest_row *rows;
+    size_t n_rows;
+    const char *title;
+    const char *x_title; /* NULL: "Hazard ratio (95% CI, log scale)" */
+    int p_digits;        /* significant digits of p (2) */
+} coh_plot_forest_spec;
+
+void coh_plot_forest_spec_init(coh_plot_forest_spec *s);
+
+/* What was drawn: per row, the x of the estimate's square centre and of
+ * the interval's ends (points), the square's side, and the x of the
+ * reference line HR = 1. */
+typedef struct coh_plot_forest_drawn {
+    size_t n_rows;
+    double *x_hr, *x_lower, *x_upper, *box, *y;
+    double x_one;
+    double width_pt, height_pt;
+} coh_plot_forest_drawn;
+
+coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
+                           coh_plot_forest_drawn **drawn, coh_error *err);
+void coh_plot_forest_drawn_free(coh_plot_forest_drawn *d);
+/* The forest rows as CSV: label,heading,hr,lower,upper,p,reference. */
+coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out);
+
+/* ---- flow diagram ------------------------------------------------------- */
+
+typedef enum coh_flow_kind {
+    COH_FLOW_START = 0,  /* a main-column box: "Patients screened", n */
+    COH_FLOW_EXCLUDE,    /* an exclusion reason with its n: consecutive ones
+                            share one side box, and a main box with the n
+                            remaining follows them */
+    COH_FLOW_BOX,        /* a main-column box with its own label and n
+                            (e.g. "Eligible" after the exclusions) */
+    COH_FLOW_GROUP       /* a final group; consecutive groups split the
+                            last box at the bottom */
+} coh_flow_kind;
+
+typedef struct coh_flow_step {
+    coh_flow_kind kind;
+    const char *label;
+    double n;
+} coh_flow_step;
+
+typedef struct coh_plot_flow_spec {
+    coh_plot_style style;
+    const coh_flow_step *steps;
+    size_t n_steps;
+    const char *title;
+    const char *remaining_label; /* main box after exclusions without a
+                                    COH_FLOW_BOX: NULL = "Remaining" */
+} coh_plot_flow_spec;
+
+void coh_plot_flow_spec_init(coh_plot_flow_spec *s);
+
+/* What was drawn: the boxes in order (main, side and group boxes), each
+ * with its text lines joined by '\n' and its rectangle in points. */
+typedef struct coh_plot_flow_box {
+    char *text;
+    double x, y, w, h;
+    int kind;            /* 0 main, 1 side (exclusions), 2 group */
+} coh_plot_flow_box;
+
+typedef struct coh_plot_flow_drawn {
+    size_t n_boxes;
+    coh_plot_flow_box *boxes;
+    double width_pt, height_pt;
+} coh_plot_flow_drawn;
+
+/* Counts are checked: an exclusion larger than what remains, or groups
+ * that do not add up to the last box, are COH_EINVAL with a message
+ * naming the step. */
+coh_status coh_plot_flow(const coh_plot_flow_spec *spec, const char *path,
+                         coh_plot_flow_drawn **drawn, coh_error *err);
+void coh_plot_flow_drawn_free(coh_plot_flow_drawn *d);
+/* The flow counts as CSV: step,kind,label,n,remaining. */
+coh_status coh_plot_flow_csv(const coh_plot_flow_spec *spec, FILE *out);
+
+#endif

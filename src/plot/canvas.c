@@ -1,0 +1,377 @@
+/* canvas.c - the drawing layer every figure shares (canvas.h). */
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cohort/outfile.h"
+#include "core/core.h"
+#include "plot/canvas.h"
+
+void coh_plot_style_init(coh_plot_style *s)
+{
+    memset(s, 0, sizeof *s);
+    s->dpi = 300;
+    s->font = "DejaVu Sans";
+    s->font_size = 9;
+}
+
+coh_status coh_plot_format_of(const char *path, coh_plot_format *out)
+{
+    const char *dot = path != NULL ? strrchr(path, '.') : NULL;
+    if (dot == NULL)
+        return COH_EINVAL;
+    if (strcasecmp(dot, ".svg") == 0)
+        *out = COH_PLOT_SVG;
+    else if (strcasecmp(dot, ".pdf") == 0)
+        *out = COH_PLOT_PDF;
+    else if (strcasecmp(dot, ".png") == 0)
+        *out = COH_PLOT_PNG;
+    else
+        return COH_EINVAL;
+    return COH_OK;
+}
+
+const char *coh_plot_format_name(coh_plot_format f)
+{
+    switch (f) {
+    case COH_PLOT_SVG: return "svg";
+    case COH_PLOT_PDF: return "pdf";
+    case COH_PLOT_PNG: return "png";
+    }
+    return "?";
+}
+
+coh_status canvas_open(canvas *c, const char *path, double width, double height,
+                       const coh_plot_style *style, coh_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->style = style;
+    if (coh_plot_format_of(path, &c->format) != COH_OK)
+        return coh_error_set(err, COH_EINVAL,
+                             "%s: the figure's file name must end in .svg, .pdf or .png", path);
+    /* 200 inches bounds every journal page; PNG also by cairo's 2^15
+     * pixels per side */
+    if (!(width > 0 && height > 0 && width <= 200 * 72 && height <= 200 * 72))
+        return coh_error_set(err, COH_EINVAL, "figure size %.3g x %.3g inches is not usable",
+                             width / 72, height / 72);
+    double scale = 1;
+    if (c->format == COH_PLOT_PNG) {
+        if (!(style->dpi >= 10 && style->dpi <= 2400))
+            return coh_error_set(err, COH_EINVAL, "dpi must be 10 to 2400, not %g", style->dpi);
+        scale = style->dpi / 72;
+        if (ceil(width * scale - 1e-6) > 32767 || ceil(height * scale - 1e-6) > 32767)
+            return coh_error_set(err, COH_EINVAL,
+                                 "a PNG of %.0f x %.0f pixels is too large (at most 32767)",
+                                 ceil(width * scale), ceil(height * scale));
+    }
+    c->width = width;
+    c->height = height;
+    c->path = coh_strdup(path);
+    if (c->path == NULL)
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+    coh_status st = coh_outfile_temp_path(path, &c->tmp, err);
+    if (st != COH_OK) {
+        free(c->path);
+        c->path = NULL;
+        return st;
+    }
+    switch (c->format) {
+    case COH_PLOT_SVG:
+        c->surface = cairo_svg_surface_create(c->tmp, width, height);
+        if (cairo_surface_status(c->surface) == CAIRO_STATUS_SUCCESS)
+            cairo_svg_surface_restrict_to_version(c->surface, CAIRO_SVG_VERSION_1_1);
+        break;
+    case COH_PLOT_PDF:
+        c->surface = cairo_pdf_surface_create(c->tmp, width, height);
+        if (cairo_surface_status(c->surface) == CAIRO_STATUS_SUCCESS) {
+            /* no creation date: the same figure gives the same bytes */
+            cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_CREATOR, "Cohort");
+            cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_CREATE_DATE, "");
+        }
+        break;
+    case COH_PLOT_PNG:
+        /* 6.5 in at 300 dpi is 468 * (300 / 72) = 1950.0000000000002 in
+         * floating point: the 1e-6 keeps it 1950 pixels, not 1951 */
+        c->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
+                                                (int)ceil(width * scale - 1e-6),
+                                                (int)ceil(height * scale - 1e-6));
+        break;
+    }
+    if (cairo_surface_status(c->surface) != CAIRO_STATUS_SUCCESS) {
+        const char *why = cairo_status_to_string(cairo_surface_status(c->surface));
+        canvas_abort(c);
+        return coh_error_set(err, COH_EIO, "%s: cannot create the figure: %s", path, why);
+    }
+    c->cr = cairo_create(c->surface);
+    if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
+        canvas_abort(c);
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+    }
+    cairo_scale(c->cr, scale, scale);
+    /* a white page: PNG starts transparent, and journals want white */
+    cairo_set_source_rgb(c->cr, 1, 1, 1);
+    cairo_paint(c->cr);
+    cairo_set_line_join(c->cr, CAIRO_LINE_JOIN_MITER);
+    cairo_set_line_cap(c->cr, CAIRO_LINE_CAP_BUTT);
+    /* text as outlines would be larger; keep it text, hinted off so that
+     * the layout does not depend on the output resolution */
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_set_font_options(c->cr, fo);
+    cairo_font_options_destroy(fo);
+    return COH_OK;
+}
+
+void canvas_abort(canvas *c)
+{
+    if (c->cr != NULL)
+        cairo_destroy(c->cr);
+    if (c->surface != NULL) {
+        cairo_surface_finish(c->surface);
+        cairo_surface_destroy(c->surface);
+    }
+    if (c->tmp != NULL)
+        unlink(c->tmp);
+    free(c->tmp);
+    free(c->path);
+    memset(c, 0, sizeof *c);
+}
+
+coh_status canvas_finish(canvas *c, coh_error *err)
+{
+    cairo_status_t cs = cairo_status(c->cr);
+    cairo_destroy(c->cr);
+    c->cr = NULL;
+    if (cs == CAIRO_STATUS_SUCCESS && c->format == COH_PLOT_PNG) {
+        cairo_surface_flush(c->surface);
+        cs = cairo_surface_write_to_png(c->surface, c->tmp);
+    }
+    cairo_surface_finish(c->surface);
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(c->surface);
+    cairo_surface_destroy(c->surface);
+    c->surface = NULL;
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        coh_status st = cs == CAIRO_STATUS_NO_MEMORY ? COH_ENOMEM : COH_EIO;
+        coh_error_set(err, st, "%s: cannot write the figure: %s", c->path,
+                      cairo_status_to_string(cs));
+        canvas_abort(c);
+        return st;
+    }
+    /* the file's blocks on disk before its name (as coh_outfile_commit) */
+    FILE *f = fopen(c->tmp, "r+");
+    bool synced = f != NULL && fsync(fileno(f)) == 0;
+    if (f != NULL)
+        fclose(f);
+    if (!synced) {
+        coh_error_set(err, COH_EIO, "%s: cannot write the figure: sync failed", c->path);
+        canvas_abort(c);
+        return COH_EIO;
+    }
+    coh_status st = coh_outfile_rename(c->tmp, c->path, err);
+    free(c->tmp);
+    c->tmp = NULL; /* renamed, or removed by coh_outfile_rename */
+    canvas_abort(c);
+    return st;
+}
+
+/* ---- text ------------------------------------------------------------ */
+
+text_style text_plain(const canvas *c)
+{
+    text_style ts = {c->style->font_size, false, false, 0, 0, 0};
+    return ts;
+}
+
+static void set_font(canvas *c, const text_style *ts)
+{
+    cairo_select_font_face(c->cr, c->style->font != NULL ? c->style->font : "DejaVu Sans",
+                           ts->italic ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
+                           ts->bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(c->cr, ts->size > 0 ? ts->size : c->style->font_size);
+}
+
+/* s with control characters as '?' (cairo would draw nothing or a box),
+ * in buf when it fits, else a new string (NULL: out of memory). */
+static const char *clean(const char *s, char *buf, size_t size, char **heap)
+{
+    size_t len = strlen(s);
+    *heap = NULL;
+    char *d = buf;
+    if (len + 1 > size) {
+        d = *heap = malloc(len + 1);
+        if (d == NULL)
+            return NULL;
+    }
+    for (size_t i = 0; i <= len; i++)
+        d[i] = (i < len && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)) ? '?' : s[i];
+    return d;
+}
+
+double canvas_text_width(canvas *c, const char *s, const text_style *ts)
+{
+    char buf[256], *heap;
+    const char *t = clean(s, buf, sizeof buf, &heap);
+    if (t == NULL)
+        return 0;
+    set_font(c, ts);
+    cairo_text_extents_t e;
+    cairo_text_extents(c->cr, t, &e);
+    free(heap);
+    return e.x_advance;
+}
+
+double canvas_cap_height(canvas *c, const text_style *ts)
+{
+    set_font(c, ts);
+    cairo_text_extents_t e;
+    cairo_text_extents(c->cr, "H", &e);
+    return -e.y_bearing;
+}
+
+void canvas_text(canvas *c, double x, double y, const char *s, const text_style *ts,
+                 double halign, double valign)
+{
+    char buf[256], *heap;
+    const char *t = clean(s, buf, sizeof buf, &heap);
+    if (t == NULL)
+        return;
+    set_font(c, ts);
+    cairo_text_extents_t e;
+    cairo_text_extents(c->cr, t, &e);
+    double cap = canvas_cap_height(c, ts);
+    double bx = x - halign * e.x_advance;
+    double by = y + valign * cap;
+    cairo_set_source_rgb(c->cr, ts->r, ts->g, ts->b);
+    cairo_move_to(c->cr, bx, by);
+    cairo_show_text(c->cr, t);
+    cairo_new_path(c->cr);
+    free(heap);
+}
+
+/* ---- shapes -------------------------------------------------------------- */
+
+void canvas_line(canvas *c, double x0, double y0, double x1, double y1, double width, double r,
+                 double g, double b)
+{
+    cairo_set_source_rgb(c->cr, r, g, b);
+    cairo_set_line_width(c->cr, width);
+    cairo_move_to(c->cr, x0, y0);
+    cairo_line_to(c->cr, x1, y1);
+    cairo_stroke(c->cr);
+}
+
+void canvas_rect(canvas *c, double x, double y, double w, double h, double line_width,
+                 const double *stroke_rgb, const double *fill_rgb)
+{
+    cairo_rectangle(c->cr, x, y, w, h);
+    if (fill_rgb != NULL) {
+        cairo_set_source_rgb(c->cr, fill_rgb[0], fill_rgb[1], fill_rgb[2]);
+        if (stroke_rgb != NULL)
+            cairo_fill_preserve(c->cr);
+        else
+            cairo_fill(c->cr);
+    }
+    if (stroke_rgb != NULL) {
+        cairo_set_source_rgb(c->cr, stroke_rgb[0], stroke_rgb[1], stroke_rgb[2]);
+        cairo_set_line_width(c->cr, line_width);
+        cairo_stroke(c->cr);
+    }
+    cairo_new_path(c->cr);
+}
+
+/* The Okabe-Ito palette without its yellow (too light on white) and its
+ * black (kept for text): blue, vermillion, bluish green, reddish purple,
+ * orange, sky blue, then black and gray for groups 7 and 8. */
+static const double okabe_ito[8][3] = {
+    {0x00 / 255.0, 0x72 / 255.0, 0xB2 / 255.0}, {0xD5 / 255.0, 0x5E / 255.0, 0x00 / 255.0},
+    {0x00 / 255.0, 0x9E / 255.0, 0x73 / 255.0}, {0xCC / 255.0, 0x79 / 255.0, 0xA7 / 255.0},
+    {0xE6 / 255.0, 0x9F / 255.0, 0x00 / 255.0}, {0x56 / 255.0, 0xB4 / 255.0, 0xE9 / 255.0},
+    {0.0, 0.0, 0.0},                            {0.5, 0.5, 0.5},
+};
+
+void palette_color(const coh_plot_style *s, size_t k, double rgb[3])
+{
+    if (s->grayscale) {
+        /* black, then grays light enough to tell apart, dark enough to print */
+        static const double gray[4] = {0.0, 0.45, 0.25, 0.6};
+        rgb[0] = rgb[1] = rgb[2] = gray[k % 4];
+        return;
+    }
+    memcpy(rgb, okabe_ito[k % 8], sizeof okabe_ito[0]);
+}
+
+size_t palette_dash(const coh_plot_style *s, size_t k, double dash[4])
+{
+    if (!s->grayscale)
+        return 0;
+    switch (k % 8) {
+    case 0: return 0;                                            /* solid */
+    case 1: dash[0] = 4; dash[1] = 2; return 2;                  /* dashed */
+    case 2: dash[0] = 1; dash[1] = 1.5; return 2;                /* dotted */
+    case 3: dash[0] = 4; dash[1] = 1.5; dash[2] = 1; dash[3] = 1.5; return 4;
+    case 4: dash[0] = 7; dash[1] = 2; return 2;                  /* long dash */
+    case 5: dash[0] = 2; dash[1] = 2; return 2;
+    case 6: dash[0] = 7; dash[1] = 2; dash[2] = 1; dash[3] = 2; return 4;
+    default: dash[0] = 1; dash[1] = 3; return 2;
+    }
+}
+
+/* ---- axes ----------------------------------------------------------------- */
+
+size_t axis_ticks(double lo, double hi, double step, int target, double *ticks, size_t max)
+{
+    if (!(hi > lo) || !isfinite(lo) || !isfinite(hi) || max == 0)
+        return 0;
+    if (!(step > 0)) {
+        /* of 1, 2, 2.5, 5 x 10^k around the raw step, the one whose number
+         * of intervals inside [lo, hi] is closest to `target` (ties: the
+         * larger step), as R's pretty() aims at its n */
+        if (target < 1)
+            target = 5;
+        double raw = (hi - lo) / target;
+        double mag = pow(10, floor(log10(raw)));
+        static const double mult[] = {0.5, 1, 2, 2.5, 5, 10, 20};
+        double best = INFINITY;
+        for (size_t i = 0; i < sizeof mult / sizeof mult[0]; i++) {
+            double s = mult[i] * mag;
+            double intervals = floor(hi / s + 1e-9) - ceil(lo / s - 1e-9);
+            double miss = fabs(intervals - target);
+            if (miss <= best) {
+                best = miss;
+                step = s;
+            }
+        }
+    }
+    size_t n = 0;
+    /* multiples of step from the first at or above lo; a relative slack
+     * of 1e-9 keeps hi itself when it is a multiple up to rounding */
+    double first = ceil(lo / step - 1e-9);
+    for (double k = first; n < max; k++) {
+        double v = k * step;
+        if (v > hi + 1e-9 * step)
+            break;
+        ticks[n++] = fabs(v) < 1e-12 * step ? 0 : v;
+    }
+    return n;
+}
+
+void tick_label(double v, double step, char *buf, size_t size)
+{
+    int decimals = 0;
+    /* as many decimals as the step has, at most 6 */
+    while (decimals < 6 && fabs(step * pow(10, decimals) - round(step * pow(10, decimals))) >
+                               1e-9 * fmax(1, fabs(step) * pow(10, decimals)))
+        decimals++;
+    snprintf(buf, size, "%.*f", decimals, v);
+    if (strcmp(buf, "-0") == 0)
+        snprintf(buf, size, "0");
+}
