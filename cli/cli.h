@@ -32,6 +32,11 @@ extern const cli_command cli_describe;
 extern const cli_command cli_km;
 extern const cli_command cli_cox;
 extern const cli_command cli_table;
+extern const cli_command cli_plot;
+/* the figures of `cohort plot` */
+extern const cli_command cli_plot_km;
+extern const cli_command cli_plot_forest;
+extern const cli_command cli_plot_flow;
 
 /* Write `s` with control characters (including line breaks and escape
  * sequences) shown as '?', for text meant for a terminal. */
@@ -117,5 +122,16 @@ double cli_seconds(void);
 /* Read `path` with the options; prints the error and returns an exit code
  * other than 0 on failure. */
 int cli_load(cli_data_opts *d, const char *path, coh_table **out);
+
+/* `cohort plot km` takes the data and curve options of `cohort km` and
+ * fits its curves with the same code: new, offer each argument that is
+ * not the figure's own (_arg), fit (loads the data, fills the spec's
+ * curves and the test's annotation), free.  Each returns 0 / EXIT_OK or
+ * the exit code after a message; details at their definitions in km.c. */
+typedef struct cli_km_input cli_km_input;
+cli_km_input *cli_km_input_new(void);
+int cli_km_input_arg(cli_km_input *in, cli_args *a);
+int cli_km_input_fit(cli_km_input *in, const cli_args *a, coh_plot_km_spec *spec);
+void cli_km_input_free(cli_km_input *in);
 
 #endif

@@ -1,6 +1,10 @@
 /* cox.c - `cohort cox DATA --time COL --event COL --terms a,b,c ...`: Cox
  * regression, univariable screens and variable selection, with the
- * diagnostics a reviewer asks for (concordance, proportional hazards). */
+ * diagnostics a reviewer asks for (concordance, proportional hazards).
+ *
+ * The model part (its options, loading, building and fitting the model,
+ * the numbers of each coefficient) is shared with `cohort plot forest`
+ * through cox_model.h; the rest of this file is how `cohort cox` reports. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,20 +18,43 @@
 #include "cohort/dist.h"
 #include "cohort/filter.h"
 #include "cohort/format.h"
+#include "cox_model.h"
 
 enum out_format { OUT_TEXT = CLI_OUT_TEXT, OUT_JSON = CLI_OUT_JSON, OUT_CSV = CLI_OUT_CSV };
 
+/* `cohort cox`'s options: the model's, then how it is reported. */
 typedef struct cox_opts {
-    const char *time, *event, *strata, *cluster, *weights, *where, *predict;
-    cli_list terms, categorical, refs, pers, event_values, censor_values;
-    bool robust, univariable, common_cases, zph_given;
-    coh_cox_options fit;
+    cli_cox_model_opts m;
+    const char *predict;
+    bool univariable, common_cases, zph_given;
     coh_zph_transform zph;
-    coh_select_options sel;
     double conf_level;
     enum out_format format;
     bool timings;
 } cox_opts;
+
+/* ---- the model's options (cox_model.h) ------------------------------------ */
+
+void cli_cox_model_opts_init(cli_cox_model_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    coh_cox_options_init(&o->fit);
+    o->sel.method = COH_SELECT_NONE;
+    o->sel.test = COH_SELECT_WALD;
+    o->sel.entry_screen = 0;
+    o->sel.stay = 0.20;
+    o->sel.enter = 0.20;
+}
+
+void cli_cox_model_opts_free(cli_cox_model_opts *o)
+{
+    cli_list_free(&o->terms);
+    cli_list_free(&o->categorical);
+    cli_list_free(&o->refs);
+    cli_list_free(&o->pers);
+    cli_list_free(&o->event_values);
+    cli_list_free(&o->censor_values);
+}
 
 static int parse_prob(cli_args *a, const char *opt, const char *v, double *out)
 {
@@ -39,6 +66,84 @@ static int parse_prob(cli_args *a, const char *opt, const char *v, double *out)
     return 0;
 }
 
+bool cli_cox_model_opt(cli_cox_model_opts *o, cli_args *a, int *rc)
+{
+    const char *v = NULL;
+    int bad = 0, mem = 0;
+    *rc = 0;
+    if (cli_opt(a, "--time", true, &v, &bad)) {
+        o->time = v;
+    } else if (cli_opt(a, "--event", true, &v, &bad)) {
+        o->event = v;
+    } else if (cli_opt(a, "--event-value", true, &v, &bad)) {
+        mem = bad ? 0 : cli_list_set(&o->event_values, v);
+    } else if (cli_opt(a, "--censor-value", true, &v, &bad)) {
+        mem = bad ? 0 : cli_list_set(&o->censor_values, v);
+    } else if (cli_opt(a, "--terms", true, &v, &bad)) {
+        mem = bad ? 0 : cli_list_set(&o->terms, v);
+    } else if (cli_opt(a, "--categorical", true, &v, &bad)) {
+        mem = bad ? 0 : cli_list_set(&o->categorical, v);
+    } else if (cli_opt(a, "--ref", true, &v, &bad)) {
+        mem = bad ? 0 : cli_list_set(&o->refs, v);
+    } else if (cli_opt(a, "--per", true, &v, &bad)) {
+        mem = bad ? 0 : cli_list_set(&o->pers, v);
+    } else if (cli_opt(a, "--strata", true, &v, &bad)) {
+        o->strata = v;
+    } else if (cli_opt(a, "--cluster", true, &v, &bad)) {
+        o->cluster = v;
+    } else if (cli_opt(a, "--weights", true, &v, &bad)) {
+        o->weights = v;
+    } else if (cli_opt(a, "--where", true, &v, &bad)) {
+        o->where = v;
+    } else if (cli_opt(a, "--robust", false, &v, &bad)) {
+        o->robust = true;
+    } else if (cli_opt(a, "--ties", true, &v, &bad)) {
+        if (!bad && coh_ties_parse(v, &o->fit.ties) != COH_OK)
+            bad = cli_usage_error(a->cmd, "--ties wants efron or breslow, got '%s'", v);
+    } else if (cli_opt(a, "--entry-screen", true, &v, &bad)) {
+        if (!bad)
+            bad = parse_prob(a, "--entry-screen", v, &o->sel.entry_screen);
+    } else if (cli_opt(a, "--select", true, &v, &bad)) {
+        if (!bad && coh_select_method_parse(v, &o->sel.method) != COH_OK)
+            bad = cli_usage_error(a->cmd, "--select wants backward, forward or stepwise, "
+                                          "got '%s'", v);
+    } else if (cli_opt(a, "--stay", true, &v, &bad)) {
+        if (!bad)
+            bad = parse_prob(a, "--stay", v, &o->sel.stay);
+    } else if (cli_opt(a, "--enter", true, &v, &bad)) {
+        if (!bad)
+            bad = parse_prob(a, "--enter", v, &o->sel.enter);
+    } else if (cli_opt(a, "--select-test", true, &v, &bad)) {
+        if (!bad && coh_select_test_parse(v, &o->sel.test) != COH_OK)
+            bad = cli_usage_error(a->cmd, "--select-test wants wald or lr, got '%s'", v);
+    } else if (cli_opt(a, "--max-iter", true, &v, &bad)) {
+        char *end;
+        long n = bad ? 0 : strtol(v, &end, 10);
+        if (!bad && (*end != '\0' || n < 0 || n > 10000))
+            bad = cli_usage_error(a->cmd, "--max-iter wants a whole number from 0 to 10000");
+        o->fit.max_iter = (int)n;
+    } else if (cli_opt(a, "--eps", true, &v, &bad)) {
+        char *end;
+        double e = bad ? 0 : strtod(v, &end);
+        if (!bad && (*end != '\0' || !(e > 0 && e < 1)))
+            bad = cli_usage_error(a->cmd, "--eps wants a small positive number such as 1e-9");
+        o->fit.eps = e;
+    } else {
+        return false;
+    }
+    *rc = bad ? bad : mem ? cli_fail(COH_ENOMEM, NULL) : 0;
+    return true;
+}
+
+int cli_cox_model_check(const cli_cox_model_opts *o, const char *cmd, const char *path)
+{
+    if (path == NULL)
+        return cli_usage_error(cmd, "no data file given");
+    if (o->time == NULL || o->event == NULL || o->terms.n == 0)
+        return cli_usage_error(cmd, "--time, --event and --terms are required");
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, const char **path)
 {
     cli_args a = {.argc = argc, .argv = argv, .i = 1, .cmd = "cox"};
@@ -47,55 +152,13 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
         int bad = 0, got, rc = 0;
         if (cli_is_help(argv[a.i]))
             return cli_help(&cli_cox), 1;
-        if (cli_opt(&a, "--time", true, &v, &bad)) {
-            o->time = v;
-        } else if (cli_opt(&a, "--event", true, &v, &bad)) {
-            o->event = v;
-        } else if (cli_opt(&a, "--event-value", true, &v, &bad)) {
-            rc = bad ? 0 : cli_list_set(&o->event_values, v);
-        } else if (cli_opt(&a, "--censor-value", true, &v, &bad)) {
-            rc = bad ? 0 : cli_list_set(&o->censor_values, v);
-        } else if (cli_opt(&a, "--terms", true, &v, &bad)) {
-            rc = bad ? 0 : cli_list_set(&o->terms, v);
-        } else if (cli_opt(&a, "--categorical", true, &v, &bad)) {
-            rc = bad ? 0 : cli_list_set(&o->categorical, v);
-        } else if (cli_opt(&a, "--ref", true, &v, &bad)) {
-            rc = bad ? 0 : cli_list_set(&o->refs, v);
-        } else if (cli_opt(&a, "--per", true, &v, &bad)) {
-            rc = bad ? 0 : cli_list_set(&o->pers, v);
-        } else if (cli_opt(&a, "--strata", true, &v, &bad)) {
-            o->strata = v;
-        } else if (cli_opt(&a, "--cluster", true, &v, &bad)) {
-            o->cluster = v;
-        } else if (cli_opt(&a, "--weights", true, &v, &bad)) {
-            o->weights = v;
-        } else if (cli_opt(&a, "--where", true, &v, &bad)) {
-            o->where = v;
-        } else if (cli_opt(&a, "--robust", false, &v, &bad)) {
-            o->robust = true;
-        } else if (cli_opt(&a, "--ties", true, &v, &bad)) {
-            if (!bad && coh_ties_parse(v, &o->fit.ties) != COH_OK)
-                return cli_usage_error(a.cmd, "--ties wants efron or breslow, got '%s'", v);
+        if (cli_cox_model_opt(&o->m, &a, &rc)) {
+            if (rc)
+                return rc;
         } else if (cli_opt(&a, "--univariable", false, &v, &bad)) {
             o->univariable = true;
         } else if (cli_opt(&a, "--common-cases", false, &v, &bad)) {
             o->common_cases = true;
-        } else if (cli_opt(&a, "--entry-screen", true, &v, &bad)) {
-            if (!bad && parse_prob(&a, "--entry-screen", v, &o->sel.entry_screen))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--select", true, &v, &bad)) {
-            if (!bad && coh_select_method_parse(v, &o->sel.method) != COH_OK)
-                return cli_usage_error(a.cmd, "--select wants backward, forward or stepwise, "
-                                              "got '%s'", v);
-        } else if (cli_opt(&a, "--stay", true, &v, &bad)) {
-            if (!bad && parse_prob(&a, "--stay", v, &o->sel.stay))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--enter", true, &v, &bad)) {
-            if (!bad && parse_prob(&a, "--enter", v, &o->sel.enter))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--select-test", true, &v, &bad)) {
-            if (!bad && coh_select_test_parse(v, &o->sel.test) != COH_OK)
-                return cli_usage_error(a.cmd, "--select-test wants wald or lr, got '%s'", v);
         } else if (cli_opt(&a, "--zph", true, &v, &bad)) {
             if (!bad && coh_zph_transform_parse(v, &o->zph) != COH_OK)
                 return cli_usage_error(a.cmd, "--zph wants km, identity, rank or log, got '%s'",
@@ -103,18 +166,6 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
             o->zph_given = true;
         } else if (cli_opt(&a, "--predict", true, &v, &bad)) {
             o->predict = v;
-        } else if (cli_opt(&a, "--max-iter", true, &v, &bad)) {
-            char *end;
-            long n = bad ? 0 : strtol(v, &end, 10);
-            if (!bad && (*end != '\0' || n < 0 || n > 10000))
-                return cli_usage_error(a.cmd, "--max-iter wants a whole number from 0 to 10000");
-            o->fit.max_iter = (int)n;
-        } else if (cli_opt(&a, "--eps", true, &v, &bad)) {
-            char *end;
-            double e = bad ? 0 : strtod(v, &end);
-            if (!bad && (*end != '\0' || !(e > 0 && e < 1)))
-                return cli_usage_error(a.cmd, "--eps wants a small positive number such as 1e-9");
-            o->fit.eps = e;
         } else if (cli_opt(&a, "--conf-level", true, &v, &bad)) {
             if (!bad && (parse_prob(&a, "--conf-level", v, &o->conf_level) || o->conf_level >= 1))
                 return cli_usage_error(a.cmd, "--conf-level wants a number between 0 and 1");
@@ -130,18 +181,15 @@ static int parse_args(int argc, char **argv, cox_opts *o, cli_data_opts *d, cons
         }
         if (bad)
             return bad;
-        if (rc)
-            return cli_fail(COH_ENOMEM, NULL);
     }
-    if (*path == NULL)
-        return cli_usage_error(a.cmd, "no data file given");
-    if (o->time == NULL || o->event == NULL || o->terms.n == 0)
-        return cli_usage_error(a.cmd, "--time, --event and --terms are required");
-    return 0;
+    return cli_cox_model_check(&o->m, a.cmd, *path);
 }
 
+/* ---- loading and fitting the model (cox_model.h) ---------------------------- */
+
 /* Split "col=value" items into two lists (values kept as text). */
-static int split_pairs(const cli_list *l, const char *opt, const char ***col, const char ***val)
+static int split_pairs(const cli_list *l, const char *cmd, const char *opt, const char ***col,
+                       const char ***val)
 {
     *col = calloc(l->n ? l->n : 1, sizeof **col);
     *val = calloc(l->n ? l->n : 1, sizeof **val);
@@ -150,7 +198,7 @@ static int split_pairs(const cli_list *l, const char *opt, const char ***col, co
     for (size_t k = 0; k < l->n; k++) {
         char *eq = strchr(l->v[k], '=');
         if (eq == NULL || eq == l->v[k] || eq[1] == '\0')
-            return cli_usage_error("cox", "%s wants COL=VALUE items, got '%s'", opt, l->v[k]);
+            return cli_usage_error(cmd, "%s wants COL=VALUE items, got '%s'", opt, l->v[k]);
         *eq = '\0';
         (*col)[k] = l->v[k];
         (*val)[k] = eq + 1;
@@ -158,17 +206,93 @@ static int split_pairs(const cli_list *l, const char *opt, const char ***col, co
     return 0;
 }
 
+int cli_cox_load(cli_cox_model_opts *o, cli_data_opts *d, const char *path, const char *cmd,
+                 cli_cox_result *r)
+{
+    int rc;
+    if ((rc = split_pairs(&o->refs, cmd, "--ref", &r->ref_col, &r->ref_val)) != 0 ||
+        (rc = split_pairs(&o->pers, cmd, "--per", &r->per_col, &r->per_val)) != 0)
+        return rc;
+    r->per_step = calloc(o->pers.n ? o->pers.n : 1, sizeof *r->per_step);
+    if (r->per_step == NULL)
+        return cli_fail(COH_ENOMEM, NULL);
+    for (size_t k = 0; k < o->pers.n; k++) {
+        char *end;
+        r->per_step[k] = strtod(r->per_val[k], &end);
+        if (*end != '\0' || !(r->per_step[k] > 0))
+            return cli_usage_error(cmd, "--per wants COL=STEP with a positive step, got '%s=%s'",
+                                   r->per_col[k], r->per_val[k]);
+    }
+    o->fit.robust = o->robust;
+    double t0 = cli_seconds();
+    if ((rc = cli_load(d, path, &r->table)) != EXIT_OK)
+        return rc;
+    r->load_seconds = cli_seconds() - t0;
+    if ((rc = cli_where(r->table, o->where, &r->keep)) != EXIT_OK)
+        return rc;
+    r->surv = (coh_cox_spec){o->time, o->event, o->event_values.n ? o->event_values.v : NULL,
+                             o->event_values.n, o->censor_values.n ? o->censor_values.v : NULL,
+                             o->censor_values.n, o->strata, o->weights, o->cluster, r->keep};
+    r->spec = (coh_design_spec){o->terms.v, o->terms.n, o->categorical.v, o->categorical.n,
+                                r->ref_col, r->ref_val, o->refs.n, r->per_col, r->per_step,
+                                o->pers.n};
+    /* as R's coxph: non-integer case weights imply the robust variance, for
+     * every fit (univariable, selection and the model) */
+    const coh_column *wcol = o->weights ? coh_table_find(r->table, o->weights) : NULL;
+    if (wcol != NULL && wcol->num != NULL && !o->fit.robust)
+        for (size_t i = 0; i < wcol->n; i++)
+            if (!coh_column_is_na(wcol, i) && wcol->num[i] != floor(wcol->num[i])) {
+                o->fit.robust = true;
+                fprintf(stderr, "cohort %s: non-integer weights: robust variance used, as R's "
+                                "coxph does\n", cmd);
+                break;
+            }
+    return EXIT_OK;
+}
+
+int cli_cox_fit_model(const cli_cox_model_opts *o, cli_cox_result *r)
+{
+    coh_error err;
+    coh_error_clear(&err);
+    coh_status st;
+    memset(&r->dropped, 0, sizeof r->dropped);
+    if (o->sel.method != COH_SELECT_NONE) {
+        st = coh_cox_select(r->table, &r->surv, &r->spec, &o->fit, &o->sel, &r->sel, &err);
+    } else {
+        st = coh_cox_data_build(r->table, &r->surv, &r->spec, NULL, &r->design, &r->data,
+                                &r->dropped, &err);
+        if (st == COH_OK)
+            st = coh_cox_fit(r->data, &o->fit, &r->fit);
+    }
+    if (st != COH_OK)
+        return cli_fail(st, err.msg);
+    r->final_design = r->sel ? r->sel->design : r->design;
+    r->final_data = r->sel ? r->sel->data : r->data;
+    r->final_fit = r->sel ? r->sel->fit : r->fit;
+    return EXIT_OK;
+}
+
+void cli_cox_result_free(cli_cox_result *r)
+{
+    coh_cox_fit_free(r->fit);
+    coh_cox_data_free(r->data);
+    coh_design_free(r->design);
+    coh_select_result_free(r->sel);
+    coh_table_free(r->table);
+    free(r->keep);
+    free(r->ref_col);
+    free(r->ref_val);
+    free(r->per_col);
+    free(r->per_val);
+    free(r->per_step);
+    memset(r, 0, sizeof *r);
+}
+
 /* ---- numbers of a fitted model --------------------------------------------- */
 
-typedef struct coef_row {
-    double coef, se, robust_se, hr, lower, upper, z, p;
-} coef_row;
-
-/* Per coefficient: HR = exp(b) (per the term's step), Wald z with the
- * robust SE when the fit is robust (as R's summary), CI exp(b -+ z se). */
-static coef_row coef_stats(const coh_cox_model *f, size_t j, double conf_level)
+cli_cox_coef cli_cox_coef_stats(const coh_cox_model *f, size_t j, double conf_level)
 {
-    coef_row r;
+    cli_cox_coef r;
     double zq = coh_dist_norm_quantile(1 - (1 - conf_level) / 2);
     r.coef = f->coef[j];
     r.se = f->aliased[j] ? NAN : sqrt(f->var[j * f->p + j]);
@@ -201,7 +325,7 @@ static void ratio_text(double v, char *buf, size_t size)
         snprintf(buf, size, "%.2f", v);
 }
 
-static void hr_text(const coef_row *r, char *buf, size_t size)
+static void hr_text(const cli_cox_coef *r, char *buf, size_t size)
 {
     char h[32], l[32], u[32];
     if (isnan(r->coef)) {
@@ -291,7 +415,7 @@ static void json_model(coh_json *j, const cox_opts *o, const coh_design *des,
     coh_json_key(j, "coefficients");
     coh_json_array_begin(j);
     for (size_t c = 0; c < f->p; c++) {
-        coef_row r = coef_stats(f, c, o->conf_level);
+        cli_cox_coef r = cli_cox_coef_stats(f, c, o->conf_level);
         coh_json_object_begin(j);
         coh_json_key(j, "name");
         coh_json_string(j, des->col_names[c]);
@@ -432,7 +556,7 @@ static void print_model_text(const cox_opts *o, const coh_design *des, const coh
     printf("%-*s  %9s  %8s  %7s  %-22s  %s\n", (int)w + 10, "", "coef", f->robust ? "robust SE" : "SE",
            "z", "HR (95% CI)", "p");
     for (size_t c = 0; c < f->p; c++) {
-        coef_row r = coef_stats(f, c, o->conf_level);
+        cli_cox_coef r = cli_cox_coef_stats(f, c, o->conf_level);
         char hr[128], p[32], per[64] = "", cf[32], se[32], z[32];
         size_t t = des->col_term[c];
         if (des->term_per[t] != 1) {
@@ -649,26 +773,16 @@ static int run(int argc, char **argv)
 {
     cox_opts o;
     memset(&o, 0, sizeof o);
-    coh_cox_options_init(&o.fit);
+    cli_cox_model_opts_init(&o.m);
     o.zph = COH_ZPH_KM;
-    o.sel.method = COH_SELECT_NONE;
-    o.sel.test = COH_SELECT_WALD;
-    o.sel.entry_screen = 0;
-    o.sel.stay = 0.20;
-    o.sel.enter = 0.20;
     o.conf_level = 0.95;
     cli_data_opts d;
     cli_data_opts_init(&d);
     const char *path = NULL;
-    coh_table *t = NULL;
-    uint8_t *keep = NULL;
-    coh_design *des = NULL;
-    coh_cox_data *data = NULL;
-    coh_cox_model *fit = NULL;
+    cli_cox_result model;
+    memset(&model, 0, sizeof model);
     coh_univariable_result *uni = NULL;
-    coh_select_result *sel = NULL;
-    const char **ref_col = NULL, **ref_val = NULL, **per_col = NULL, **per_val = NULL;
-    double *per_step = NULL, *newx = NULL;
+    double *newx = NULL;
     coh_cox_curve *curve = NULL;
     char **stratum_names = NULL; /* curve->n_strata names, with strata */
     long shown_stratum = -1;     /* the stratum asked for, or -1: all */
@@ -681,87 +795,42 @@ static int run(int argc, char **argv)
         rc = rc == 1 ? EXIT_OK : rc;
         goto done;
     }
-    if ((rc = split_pairs(&o.refs, "--ref", &ref_col, &ref_val)) != 0 ||
-        (rc = split_pairs(&o.pers, "--per", &per_col, &per_val)) != 0)
-        goto done;
-    per_step = calloc(o.pers.n ? o.pers.n : 1, sizeof *per_step);
-    if (per_step == NULL) {
-        rc = cli_fail(COH_ENOMEM, NULL);
-        goto done;
-    }
-    for (size_t k = 0; k < o.pers.n; k++) {
-        char *end;
-        per_step[k] = strtod(per_val[k], &end);
-        if (*end != '\0' || !(per_step[k] > 0)) {
-            rc = cli_usage_error("cox", "--per wants COL=STEP with a positive step, got '%s=%s'",
-                                 per_col[k], per_val[k]);
-            goto done;
-        }
-    }
-    o.fit.robust = o.robust;
     double t0 = cli_seconds();
-    if ((rc = cli_load(&d, path, &t)) != EXIT_OK)
+    if ((rc = cli_cox_load(&o.m, &d, path, "cox", &model)) != EXIT_OK)
         goto done;
-    double t1 = cli_seconds();
-    if ((rc = cli_where(t, o.where, &keep)) != EXIT_OK)
-        goto done;
-    coh_cox_spec surv = {o.time, o.event, o.event_values.n ? o.event_values.v : NULL,
-                         o.event_values.n, o.censor_values.n ? o.censor_values.v : NULL,
-                         o.censor_values.n, o.strata, o.weights, o.cluster, keep};
-    coh_design_spec spec = {o.terms.v, o.terms.n, o.categorical.v, o.categorical.n,
-                            ref_col, ref_val, o.refs.n, per_col, per_step, o.pers.n};
-    /* as R's coxph: non-integer case weights imply the robust variance, for
-     * every fit (univariable, selection and the model) */
-    const coh_column *wcol = o.weights ? coh_table_find(t, o.weights) : NULL;
-    if (wcol != NULL && wcol->num != NULL && !o.fit.robust)
-        for (size_t i = 0; i < wcol->n; i++)
-            if (!coh_column_is_na(wcol, i) && wcol->num[i] != floor(wcol->num[i])) {
-                o.fit.robust = true;
-                fprintf(stderr, "cohort cox: non-integer weights: robust variance used, as R's "
-                                "coxph does\n");
-                break;
-            }
+    double t1 = t0 + model.load_seconds;
     if (o.univariable) {
-        st = coh_cox_univariable(t, &surv, &spec, &o.fit, o.sel.test, o.common_cases, &uni, &err);
+        st = coh_cox_univariable(model.table, &model.surv, &model.spec, &o.m.fit, o.m.sel.test,
+                                 o.common_cases, &uni, &err);
         if (st != COH_OK) {
             rc = cli_fail(st, err.msg);
             goto done;
         }
     }
-    coh_dropped dropped;
-    memset(&dropped, 0, sizeof dropped);
-    if (o.sel.method != COH_SELECT_NONE) {
-        st = coh_cox_select(t, &surv, &spec, &o.fit, &o.sel, &sel, &err);
-        if (st != COH_OK) {
-            rc = cli_fail(st, err.msg);
-            goto done;
-        }
-    } else {
-        st = coh_cox_data_build(t, &surv, &spec, NULL, &des, &data, &dropped, &err);
-        if (st == COH_OK)
-            st = coh_cox_fit(data, &o.fit, &fit);
-        if (st != COH_OK) {
-            rc = cli_fail(st, err.msg);
-            goto done;
-        }
-    }
-    const coh_design *mdes = sel ? sel->design : des;
-    const coh_cox_data *mdata = sel ? sel->data : data;
-    const coh_cox_model *mfit = sel ? sel->fit : fit;
+    if ((rc = cli_cox_fit_model(&o.m, &model)) != EXIT_OK)
+        goto done;
+    const coh_table *t = model.table;
+    const coh_select_result *sel = model.sel;
+    const coh_design *des = model.design;
+    const coh_cox_data *data = model.data;
+    const coh_cox_model *fit = model.fit;
+    const coh_design *mdes = model.final_design;
+    const coh_cox_data *mdata = model.final_data;
+    const coh_cox_model *mfit = model.final_fit;
     if (o.predict != NULL && mfit != NULL) {
         newx = calloc(mdes->p ? mdes->p : 1, sizeof *newx);
         if (newx == NULL) {
             rc = cli_fail(COH_ENOMEM, NULL);
             goto done;
         }
-        if ((rc = predict_row(mdes, o.predict, o.strata, newx)) != 0)
+        if ((rc = predict_row(mdes, o.predict, o.m.strata, newx)) != 0)
             goto done;
         if ((st = coh_cox_predict(mdata, mfit, newx, o.conf_level, &curve)) != COH_OK) {
             rc = cli_fail(st, "--predict: the curve could not be computed");
             goto done;
         }
         if (curve->n_strata > 1 &&
-            (rc = predict_strata(t, o.strata, o.predict, mdata, curve, &stratum_names,
+            (rc = predict_strata(t, o.m.strata, o.predict, mdata, curve, &stratum_names,
                                  &shown_stratum)) != 0)
             goto done;
     }
@@ -776,11 +845,11 @@ static int run(int argc, char **argv)
         coh_json_key(&j, "file");
         coh_json_string(&j, path);
         coh_json_key(&j, "time");
-        coh_json_string(&j, o.time);
+        coh_json_string(&j, o.m.time);
         coh_json_key(&j, "event");
-        coh_json_string(&j, o.event);
+        coh_json_string(&j, o.m.event);
         coh_json_key(&j, "where");
-        coh_json_string(&j, o.where);
+        coh_json_string(&j, o.m.where);
         coh_json_key(&j, "conf_level");
         coh_json_number(&j, o.conf_level);
         coh_json_key(&j, "univariable");
@@ -848,7 +917,7 @@ static int run(int argc, char **argv)
         }
         coh_json_key(&j, "model");
         if (fit != NULL)
-            json_model(&j, &o, des, data, fit, &dropped, true);
+            json_model(&j, &o, des, data, fit, &model.dropped, true);
         else
             coh_json_null(&j);
         coh_json_key(&j, "prediction");
@@ -894,7 +963,7 @@ static int run(int argc, char **argv)
                 const coh_cox_model *f = m == 0 ? uni->terms[k].fit : mfit;
                 const coh_design *ds = m == 0 ? uni->terms[k].design : mdes;
                 for (size_t c = 0; c < f->p; c++) {
-                    coef_row r = coef_stats(f, c, o.conf_level);
+                    cli_cox_coef r = cli_cox_coef_stats(f, c, o.conf_level);
                     double v[] = {r.coef, r.se, r.robust_se, r.hr, r.lower, r.upper, r.z, r.p};
                     printf("%s,", m == 0 ? "univariable" : "multivariable");
                     cli_csv_field(ds->col_names[c], stdout);
@@ -918,7 +987,7 @@ static int run(int argc, char **argv)
                 const coh_univariable *u = &uni->terms[k];
                 bool joint = u->fit->p > 1;
                 for (size_t c = 0; c < u->fit->p; c++) {
-                    coef_row r = coef_stats(u->fit, c, o.conf_level);
+                    cli_cox_coef r = cli_cox_coef_stats(u->fit, c, o.conf_level);
                     char hr[128], p[32];
                     hr_text(&r, hr, sizeof hr);
                     p_text(joint ? r.p : u->p, p, sizeof p);
@@ -971,7 +1040,7 @@ static int run(int argc, char **argv)
                 printf("No term was selected: the final model is the null model.\n\n");
             print_model_text(&o, sel->design, sel->data, sel->fit, NULL, "Final model:");
         } else {
-            print_model_text(&o, des, data, fit, &dropped, "Cox proportional hazards model:");
+            print_model_text(&o, des, data, fit, &model.dropped, "Cox proportional hazards model:");
         }
         if (curve != NULL) {
             printf("\nPredicted survival for %s (first times):\n", o.predict);
@@ -979,7 +1048,7 @@ static int run(int argc, char **argv)
                 if (shown_stratum >= 0 && (long)sk != shown_stratum)
                     continue;
                 if (stratum_names != NULL)
-                    printf("  stratum %s=%s:\n", o.strata, stratum_names[sk]);
+                    printf("  stratum %s=%s:\n", o.m.strata, stratum_names[sk]);
                 size_t lo = curve->strata_first[sk], hi = curve->strata_first[sk + 1];
                 for (size_t k = lo; k < hi && k < lo + 10; k++)
                     printf("  t = %g: %.3f (%.3f-%.3f)\n", curve->time[k], curve->surv[k],
@@ -999,24 +1068,9 @@ done:
     free(stratum_names);
     coh_cox_curve_free(curve);
     free(newx);
-    coh_cox_fit_free(fit);
-    coh_cox_data_free(data);
-    coh_design_free(des);
     coh_univariable_result_free(uni);
-    coh_select_result_free(sel);
-    coh_table_free(t);
-    free(keep);
-    free(ref_col);
-    free(ref_val);
-    free(per_col);
-    free(per_val);
-    free(per_step);
-    cli_list_free(&o.terms);
-    cli_list_free(&o.categorical);
-    cli_list_free(&o.refs);
-    cli_list_free(&o.pers);
-    cli_list_free(&o.event_values);
-    cli_list_free(&o.censor_values);
+    cli_cox_result_free(&model);
+    cli_cox_model_opts_free(&o.m);
     cli_data_opts_free(&d);
     return rc;
 }

@@ -1,6 +1,8 @@
 /* km.c - `cohort km DATA --time COL --event COL ...`: Kaplan-Meier curves,
  * medians, survival at given times, restricted means, tests between
- * groups and median follow-up. */
+ * groups and median follow-up.  The options that choose the rows and fit
+ * the curves, the loading and the test are shared with `cohort plot km`
+ * through cli_km_input (end of this file). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "cohort/filter.h"
 #include "cohort/format.h"
 #include "cohort/km.h"
+#include "cohort/plot.h"
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 
@@ -86,6 +89,79 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* One of the options that choose the rows and fit the curves, shared with
+ * `cohort plot km`: true when a->argv[a->i] is one (consumed), with *bad
+ * set to an exit code after a message when its value is unusable. */
+static bool curve_option(km_opts *o, cli_args *a, int *bad)
+{
+    const char *v = NULL;
+    if (cli_opt(a, "--time", true, &v, bad)) {
+        o->time = v;
+    } else if (cli_opt(a, "--event", true, &v, bad)) {
+        o->event = v;
+    } else if (cli_opt(a, "--event-value", true, &v, bad)) {
+        if (!*bad && cli_list_set(&o->event_values, v))
+            *bad = cli_fail(COH_ENOMEM, NULL);
+    } else if (cli_opt(a, "--censor-value", true, &v, bad)) {
+        if (!*bad && cli_list_set(&o->censor_values, v))
+            *bad = cli_fail(COH_ENOMEM, NULL);
+    } else if (cli_opt(a, "--group", true, &v, bad)) {
+        o->group = v;
+    } else if (cli_opt(a, "--strata", true, &v, bad)) {
+        o->strata = v;
+    } else if (cli_opt(a, "--where", true, &v, bad)) {
+        o->where = v;
+    } else if (cli_opt(a, "--unit", true, &v, bad)) {
+        o->unit = v;
+    } else if (cli_opt(a, "--conf-type", true, &v, bad)) {
+        if (!*bad && coh_conf_type_parse(v, &o->conf_type) != COH_OK)
+            *bad = cli_usage_error(a->cmd, "--conf-type wants log, log-log, plain, logit, "
+                                           "arcsin or none, got '%s'", v);
+    } else if (cli_opt(a, "--conf-level", true, &v, bad)) {
+        char *end;
+        if (!*bad) {
+            o->conf_level = strtod(v, &end);
+            if (*end != '\0' || !(o->conf_level > 0 && o->conf_level < 1))
+                *bad = cli_usage_error(a->cmd, "--conf-level wants a number between 0 "
+                                               "and 1, such as 0.95; got '%s'", v);
+        }
+    } else if (cli_opt(a, "--test", true, &v, bad)) {
+        if (!*bad && coh_test_spec_parse(v, &o->test) != COH_OK)
+            *bad = cli_usage_error(a->cmd, "--test wants logrank, peto, gehan, "
+                                           "tarone-ware or fh:RHO,GAMMA; got '%s'", v);
+        o->test_given = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void km_opts_init(km_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->conf_type = COH_CONF_LOG;
+    o->conf_level = 0.95;
+    o->test.kind = COH_TEST_LOGRANK;
+    o->pairwise = COH_ADJUST_HOLM;
+}
+
+static void km_opts_free(km_opts *o)
+{
+    cli_list_free(&o->event_values);
+    cli_list_free(&o->censor_values);
+    free(o->at);
+}
+
+/* After the arguments: the data file, --time and --event are required. */
+static int check_required(const cli_args *a, const km_opts *o, const char *path)
+{
+    if (path == NULL)
+        return cli_usage_error(a->cmd, "no data file given");
+    if (o->time == NULL || o->event == NULL)
+        return cli_usage_error(a->cmd, "--time and --event are required");
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const char **path)
 {
     cli_args a = {.argc = argc, .argv = argv, .i = 1, .cmd = "km"};
@@ -94,41 +170,12 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
         int bad = 0, got;
         if (cli_is_help(argv[a.i]))
             return cli_help(&cli_km), 1;
-        if (cli_opt(&a, "--time", true, &v, &bad)) {
-            o->time = v;
-        } else if (cli_opt(&a, "--event", true, &v, &bad)) {
-            o->event = v;
-        } else if (cli_opt(&a, "--event-value", true, &v, &bad)) {
-            if (!bad && cli_list_set(&o->event_values, v))
-                return cli_fail(COH_ENOMEM, NULL);
-        } else if (cli_opt(&a, "--censor-value", true, &v, &bad)) {
-            if (!bad && cli_list_set(&o->censor_values, v))
-                return cli_fail(COH_ENOMEM, NULL);
-        } else if (cli_opt(&a, "--group", true, &v, &bad)) {
-            o->group = v;
-        } else if (cli_opt(&a, "--strata", true, &v, &bad)) {
-            o->strata = v;
-        } else if (cli_opt(&a, "--where", true, &v, &bad)) {
-            o->where = v;
-        } else if (cli_opt(&a, "--unit", true, &v, &bad)) {
-            o->unit = v;
+        if (curve_option(o, &a, &bad)) {
         } else if (cli_opt(&a, "--at", true, &v, &bad)) {
             if (!bad && parse_number_list(&a, "--at", v, &o->at, &o->n_at) < 0)
                 return EXIT_USAGE;
             /* ascending, as R's summary(times =) reports them */
             qsort(o->at, o->n_at, sizeof *o->at, cmp_double);
-        } else if (cli_opt(&a, "--conf-type", true, &v, &bad)) {
-            if (!bad && coh_conf_type_parse(v, &o->conf_type) != COH_OK)
-                return cli_usage_error(a.cmd, "--conf-type wants log, log-log, plain, logit, "
-                                              "arcsin or none, got '%s'", v);
-        } else if (cli_opt(&a, "--conf-level", true, &v, &bad)) {
-            char *end;
-            if (!bad) {
-                o->conf_level = strtod(v, &end);
-                if (*end != '\0' || !(o->conf_level > 0 && o->conf_level < 1))
-                    return cli_usage_error(a.cmd, "--conf-level wants a number between 0 "
-                                                  "and 1, such as 0.95; got '%s'", v);
-            }
         } else if (cli_opt(&a, "--median-ci", true, &v, &bad)) {
             if (bad) {
             } else if (strcmp(v, "brookmeyer-crowley") == 0 || strcmp(v, "r") == 0) {
@@ -139,11 +186,6 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
                 return cli_usage_error(a.cmd, "--median-ci wants brookmeyer-crowley or spss, "
                                               "got '%s'", v);
             }
-        } else if (cli_opt(&a, "--test", true, &v, &bad)) {
-            if (!bad && coh_test_spec_parse(v, &o->test) != COH_OK)
-                return cli_usage_error(a.cmd, "--test wants logrank, peto, gehan, "
-                                              "tarone-ware or fh:RHO,GAMMA; got '%s'", v);
-            o->test_given = true;
         } else if (cli_opt(&a, "--pairwise", true, &v, &bad)) {
             if (!bad && coh_p_adjust_parse(v, &o->pairwise) != COH_OK)
                 return cli_usage_error(a.cmd, "--pairwise wants holm, bh or none; got '%s'", v);
@@ -170,11 +212,46 @@ static int parse_args(int argc, char **argv, km_opts *o, cli_data_opts *d, const
         if (bad)
             return bad;
     }
-    if (*path == NULL)
-        return cli_usage_error(a.cmd, "no data file given");
-    if (o->time == NULL || o->event == NULL)
-        return cli_usage_error(a.cmd, "--time and --event are required");
-    return 0;
+    return check_required(&a, o, *path);
+}
+
+/* Read the data, apply --where and prepare the sorted arrays (the steps
+ * `cohort km` and `cohort plot km` share).  *loaded: the clock after
+ * reading, for --timings.  EXIT_OK, or the exit code after the message. */
+static int load_data(const km_opts *o, cli_data_opts *d, const char *path, coh_table **t,
+                     uint8_t **keep, coh_surv_data **sd, double *loaded)
+{
+    int rc;
+    if ((rc = cli_load(d, path, t)) != EXIT_OK)
+        return rc;
+    *loaded = cli_seconds();
+    if ((rc = cli_where(*t, o->where, keep)) != EXIT_OK)
+        return rc;
+    coh_surv_spec spec = {o->time, o->event, o->event_values.n ? o->event_values.v : NULL,
+                          o->event_values.n, o->censor_values.n ? o->censor_values.v : NULL,
+                          o->censor_values.n, o->group, o->strata, *keep};
+    coh_error err;
+    coh_error_clear(&err);
+    coh_status st = coh_surv_prepare(*t, &spec, sd, &err);
+    if (st != COH_OK) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: %s", path, err.msg);
+        return cli_fail(st, msg);
+    }
+    if ((*sd)->n == 0)
+        return cli_fail(COH_EEMPTY, "no rows left to analyse (all filtered out or missing)");
+    return EXIT_OK;
+}
+
+/* The test between groups: with --group, always (the result says "not
+ * testable" when fewer than two groups have patients or nobody had the
+ * event); *test stays NULL without --group or with a single group. */
+static coh_status group_test(const km_opts *o, const coh_surv_data *sd, coh_test_result **test)
+{
+    if (o->group == NULL || sd->n_groups < 2)
+        return COH_OK;
+    return coh_survdiff(sd->s_time, sd->s_event, sd->s_group, o->strata ? sd->s_stratum : NULL,
+                        sd->n, sd->n_groups, &o->test, test);
 }
 
 /* ---- output helpers -------------------------------------------------------- */
@@ -730,11 +807,7 @@ static coh_status pair_test(const coh_surv_data *d, const km_opts *o, size_t a, 
 static int run(int argc, char **argv)
 {
     km_opts o;
-    memset(&o, 0, sizeof o);
-    o.conf_type = COH_CONF_LOG;
-    o.conf_level = 0.95;
-    o.test.kind = COH_TEST_LOGRANK;
-    o.pairwise = COH_ADJUST_HOLM;
+    km_opts_init(&o);
     cli_data_opts d;
     cli_data_opts_init(&d);
     const char *path = NULL;
@@ -747,8 +820,6 @@ static int run(int argc, char **argv)
     pair_result *pairs = NULL;
     size_t n_pairs = 0;
     uint8_t *keep = NULL;
-    coh_error err;
-    coh_error_clear(&err);
     coh_status st = COH_OK;
 
     int rc = parse_args(argc, argv, &o, &d, &path);
@@ -756,25 +827,9 @@ static int run(int argc, char **argv)
         rc = rc == 1 ? EXIT_OK : rc;
         goto done;
     }
-    double t0 = cli_seconds();
-    if ((rc = cli_load(&d, path, &t)) != EXIT_OK)
+    double t0 = cli_seconds(), t1 = t0;
+    if ((rc = load_data(&o, &d, path, &t, &keep, &sd, &t1)) != EXIT_OK)
         goto done;
-    double t1 = cli_seconds();
-    if ((rc = cli_where(t, o.where, &keep)) != EXIT_OK)
-        goto done;
-    coh_surv_spec spec = {o.time, o.event, o.event_values.n ? o.event_values.v : NULL,
-                          o.event_values.n, o.censor_values.n ? o.censor_values.v : NULL,
-                          o.censor_values.n, o.group, o.strata, keep};
-    if ((st = coh_surv_prepare(t, &spec, &sd, &err)) != COH_OK) {
-        char msg[1200];
-        snprintf(msg, sizeof msg, "%s: %s", path, err.msg);
-        rc = cli_fail(st, msg);
-        goto done;
-    }
-    if (sd->n == 0) {
-        rc = cli_fail(COH_EEMPTY, "no rows left to analyse (all filtered out or missing)");
-        goto done;
-    }
     gr = calloc(sd->n_groups, sizeof *gr);
     if (gr == NULL) {
         rc = cli_fail(COH_ENOMEM, NULL);
@@ -809,8 +864,7 @@ static int run(int argc, char **argv)
     /* with --group, there is always a test line: "not testable" when fewer
      * than two groups have patients or nobody had the event */
     if (st == COH_OK && o.group != NULL && sd->n_groups >= 2) {
-        st = coh_survdiff(sd->s_time, sd->s_event, sd->s_group, o.strata ? sd->s_stratum : NULL,
-                          sd->n, sd->n_groups, &o.test, &test);
+        st = group_test(&o, sd, &test);
         if (o.pairwise_given && groups_with_data < 3)
             fprintf(stderr, "cohort km: --pairwise needs 3 or more groups with patients; "
                             "%zu here, so no pairwise tests\n", groups_with_data);
@@ -866,9 +920,7 @@ done:
     coh_surv_data_free(sd);
     coh_table_free(t);
     free(keep);
-    cli_list_free(&o.event_values);
-    cli_list_free(&o.censor_values);
-    free(o.at);
+    km_opts_free(&o);
     cli_data_opts_free(&d);
     return rc;
 }
@@ -910,3 +962,135 @@ const cli_command cli_km = {
     "  --timings             print the seconds spent loading and computing to\n"
     "                        standard error\n",
     true};
+
+/* ---- the curves of `cohort plot km` ------------------------------------------ */
+
+/* `cohort plot km` takes the data and curve options of `cohort km`; the
+ * cli_km_input functions (cli.h) give it the same parsing, loading,
+ * fitting and test. */
+
+struct cli_km_input {
+    km_opts o;
+    cli_data_opts d;
+    const char *path;
+    coh_table *t;
+    uint8_t *keep;
+    coh_surv_data *sd;
+    coh_km **km;                /* sd->n_groups */
+    coh_plot_km_curve *curves;  /* sd->n_groups */
+    coh_test_result *test;
+    char annotation[160];
+};
+
+/* A new input with `cohort km`'s defaults; NULL when memory runs out. */
+cli_km_input *cli_km_input_new(void)
+{
+    cli_km_input *in = calloc(1, sizeof *in);
+    if (in == NULL)
+        return NULL;
+    km_opts_init(&in->o);
+    cli_data_opts_init(&in->d);
+    return in;
+}
+
+/* The argument at a->i when it is not the caller's own: a curve option, a
+ * data option or the data file.  0, or the exit code after a message
+ * (an unknown option is a usage error). */
+int cli_km_input_arg(cli_km_input *in, cli_args *a)
+{
+    int bad = 0;
+    if (curve_option(&in->o, a, &bad))
+        return bad;
+    return cli_rest_arg(a, &in->d, &in->path);
+}
+
+/* After the arguments: check what is required, read the data, fit one
+ * curve per group with patients (groups without are left out, with a note
+ * on standard error) and run the test (with --group), and fill the
+ * curves, unit and annotation of *spec ("Log-rank p = 0.0013"; none
+ * without a group or when nothing is testable).  What *spec points to
+ * belongs to `in`.  EXIT_OK, or the exit code after a message; more than
+ * 8 groups is a data error, as a figure cannot show them. */
+int cli_km_input_fit(cli_km_input *in, const cli_args *a, coh_plot_km_spec *spec)
+{
+    int rc = check_required(a, &in->o, in->path);
+    double loaded;
+    if (rc != 0)
+        return rc;
+    if ((rc = load_data(&in->o, &in->d, in->path, &in->t, &in->keep, &in->sd, &loaded)) != 0)
+        return rc;
+    const coh_surv_data *sd = in->sd;
+    /* a level without patients (excluded by --where, or a labelled code
+     * nobody has) is left out of the figure, and said so */
+    size_t n_curves = 0;
+    for (size_t g = 0; g < sd->n_groups; g++) {
+        if (sd->group_start[g + 1] > sd->group_start[g]) {
+            n_curves++;
+        } else {
+            fprintf(stderr, "cohort %s: group '", a->cmd);
+            cli_put_clean(sd->group_names[g], stderr);
+            fprintf(stderr, "' has no patients and is left out of the figure\n");
+        }
+    }
+    if (n_curves > 8) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: column '%s' has %zu groups; a Kaplan-Meier figure shows "
+                                  "at most 8 (choose some with --where)",
+                 in->path, in->o.group, n_curves);
+        return cli_fail(COH_EDOMAIN, msg);
+    }
+    in->km = calloc(sd->n_groups, sizeof *in->km);
+    in->curves = calloc(sd->n_groups, sizeof *in->curves);
+    if (in->km == NULL || in->curves == NULL)
+        return cli_fail(COH_ENOMEM, NULL);
+    coh_status st = COH_OK;
+    size_t k = 0;
+    for (size_t g = 0; g < sd->n_groups && st == COH_OK; g++) {
+        size_t b = sd->group_start[g], e = sd->group_start[g + 1];
+        if (e == b)
+            continue;
+        st = coh_km_fit(sd->g_time + b, sd->g_event + b, e - b, in->o.conf_type,
+                        in->o.conf_level, &in->km[k]);
+        in->curves[k].km = in->km[k];
+        in->curves[k++].label = in->o.group != NULL ? sd->group_names[g] : "All patients";
+    }
+    /* the test over every group, as `cohort km` makes it (empty ones add
+     * nothing to it) */
+    if (st == COH_OK)
+        st = group_test(&in->o, sd, &in->test);
+    if (st != COH_OK)
+        return cli_fail(st, NULL);
+    spec->curves = in->curves;
+    spec->n_curves = n_curves;
+    spec->unit = in->o.unit;
+    spec->annotation = NULL;
+    if (in->test != NULL && in->test->df > 0) {
+        char name[96], p[32];
+        coh_test_spec_name(&in->o.test, name, sizeof name);
+        if (!in->o.strata && name[0] >= 'a' && name[0] <= 'z')
+            name[0] = (char)(name[0] - 'a' + 'A');
+        coh_format_p(in->test->p, 2, p, sizeof p);
+        snprintf(in->annotation, sizeof in->annotation, "%s%s p %s%s",
+                 in->o.strata ? "Stratified " : "", name, in->test->p < 0.001 ? "" : "= ", p);
+        spec->annotation = in->annotation;
+    }
+    return EXIT_OK;
+}
+
+void cli_km_input_free(cli_km_input *in)
+{
+    if (in == NULL)
+        return;
+    if (in->km != NULL)
+        for (size_t g = 0; g < in->sd->n_groups; g++)
+            coh_km_free(in->km[g]);
+    free(in->km);
+    free(in->curves);
+    coh_test_result_free(in->test);
+    coh_surv_data_free(in->sd);
+    coh_table_free(in->t);
+    free(in->keep);
+    km_opts_free(&in->o);
+    cli_data_opts_free(&in->d);
+    free(in);
+}

@@ -4,7 +4,8 @@
 
 #include "cli.h"
 
-static const cli_command *const commands[] = {&cli_describe, &cli_table, &cli_km, &cli_cox};
+static const cli_command *const commands[] = {&cli_describe, &cli_table, &cli_km, &cli_cox,
+                                              &cli_plot};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static const cli_command *find(const char *name)

@@ -1,0 +1,779 @@
+/* forest_plot.c - forest plots of Cox models (plot.h).
+ *
+ * What it draws: one row per coefficient, in the order given: its label on
+ * the left, a square at the hazard ratio with a horizontal line for its
+ * confidence interval in the middle panel, on a log-scale x axis with a
+ * dashed vertical line at HR = 1, and on the right the columns
+ * "HR (95% CI)" (e.g. "1.76 (1.26–2.46)", two decimals, an en dash) and
+ * "p" (coh_format_p: "< 0.001", else p_digits significant digits).  A row
+ * with a heading is preceded by that heading in bold (the variable of a
+ * factor's levels); a reference level shows "reference" and no marker; a
+ * row whose estimate is not finite (an aliased coefficient) shows "not
+ * estimable" and no marker.
+ *
+ * Layout, in points (1/72 inch) from the top left: margins m = 0.7 f (f
+ * the font size); the label column as wide as its widest label; a gap of
+ * 2 f; the panel; a gap of 2 f; the HR column; a gap of 1.2 f; the p
+ * column.  The panel takes the width left over; with the default width (7
+ * in) the figure widens when long labels would leave the panel narrower
+ * than 2.5 in; with a width given, a panel under 1 in is an error.  Rows
+ * are 0.22 in high at 9 points (scaled with the font), and the default
+ * height is what the rows, the header and the axis need (about 0.9 in +
+ * 0.22 in per row, heading rows included); with a height given the rows
+ * share what is left.
+ *
+ * The x axis: x(v) = left + (ln v - ln lo) / (ln hi - ln lo) * width,
+ * from the tick lo to the tick hi.  The axis runs from the last tick at or
+ * below the smallest value to the first at or above the largest (every
+ * finite estimate and bound, and 1), one tick further when HR = 1 would sit
+ * on an end.  The ticks come from the first of these lists that covers
+ * that range and whose labels do not collide at the panel's width:
+ *     0.8 0.9 1 1.1 1.25
+ *     0.4 0.5 0.6 0.8 1 1.25 1.5 2 2.5      (steps of about 1.25)
+ *     powers of 2 from 0.0625 to 256
+ *     1-2-5 steps from 0.01 to 100
+ * every tick labelled; failing that, the first with every second tick
+ * labelled, counted from 1, and an end moved one tick out so that both
+ * ends are labelled; failing that, powers of 10 from 0.001 to 1000 with
+ * every k-th labelled.  Beyond 0.001 and 1000, and for infinite bounds (a
+ * lower bound of 0, an upper bound of Inf), an interval is cut at the
+ * panel's edge and ends in a small arrow head there.
+ *
+ * Squares: side proportional to the precision 1 / SE of log HR, that is
+ * to 1 / (ln upper - ln lower) (the interval's width is 2 z SE), scaled
+ * so that the most precise row gets the largest square (0.62 of a row,
+ * at most the font size), with a minimum of 0.35 of that so that every
+ * estimate stays visible; an interval that is infinite or unknown gets
+ * the minimum.  (The convention of meta-analysis forest plots, where the
+ * area is the inverse-variance weight.)
+ *
+ * Reentrant: no file-scope state but constant tables.
+ */
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohort/format.h"
+#include "cohort/plot.h"
+#include "cohort/table.h"
+#include "core/core.h"
+#include "plot/canvas.h"
+
+#define HR_HEADER "HR (95% CI)"
+#define P_HEADER "p"
+#define DEFAULT_X_TITLE "Hazard ratio (95% CI, log scale)"
+#define EN_DASH "\xe2\x80\x93"  /* U+2013 */
+#define INFINITY_SIGN "\xe2\x88\x9e" /* U+221E */
+
+#define MAX_TICKS 16
+#define HR_CELL 128 /* bytes of an "HR (95% CI)" cell: three numbers of < 32 */
+
+void coh_plot_forest_spec_init(coh_plot_forest_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    coh_plot_style_init(&s->style);
+    s->p_digits = 2;
+}
+
+void coh_plot_forest_drawn_free(coh_plot_forest_drawn *d)
+{
+    if (d == NULL)
+        return;
+    free(d->x_hr);
+    free(d->x_lower);
+    free(d->x_upper);
+    free(d->box);
+    free(d->y);
+    free(d);
+}
+
+/* ---- text of a row ----------------------------------------------------------- */
+
+/* Is v a usable hazard ratio or bound on a log scale? */
+static bool positive_finite(double v)
+{
+    return isfinite(v) && v > 0;
+}
+
+/* Does the row have an estimate to draw (not a reference level, and a
+ * finite positive hazard ratio)? */
+static bool row_estimable(const coh_plot_forest_row *r)
+{
+    return !r->reference && positive_finite(r->hr);
+}
+
+/* A ratio as `cohort cox` prints it: two decimals, three significant
+ * digits when two decimals would show 0.00 or a very long number; "∞" for
+ * an infinite bound. */
+static void ratio_text(double v, char *buf, size_t size)
+{
+    if (isinf(v) && v > 0)
+        snprintf(buf, size, "%s", INFINITY_SIGN);
+    else if (isnan(v))
+        snprintf(buf, size, "NA");
+    else if (v < 0.01 || v >= 1000)
+        coh_format_human(v, 3, buf, size);
+    else
+        snprintf(buf, size, "%.2f", v);
+}
+
+/* The "HR (95% CI)" cell of row r: "reference", "not estimable", the
+ * estimate alone when the interval is unknown, else "1.76 (1.26–2.46)". */
+static void hr_cell(const coh_plot_forest_row *r, char *buf, size_t size)
+{
+    if (r->reference) {
+        snprintf(buf, size, "reference");
+        return;
+    }
+    if (!row_estimable(r)) {
+        snprintf(buf, size, "not estimable");
+        return;
+    }
+    char h[32], l[32], u[32];
+    ratio_text(r->hr, h, sizeof h);
+    if (isnan(r->lower) || isnan(r->upper)) {
+        snprintf(buf, size, "%s", h);
+        return;
+    }
+    ratio_text(r->lower, l, sizeof l);
+    ratio_text(r->upper, u, sizeof u);
+    snprintf(buf, size, "%s (%s%s%s)", h, l, EN_DASH, u);
+}
+
+/* The p cell: empty for reference and not estimable rows and for NAN. */
+static void p_cell(const coh_plot_forest_row *r, int digits, char *buf, size_t size)
+{
+    if (r->reference || !row_estimable(r) || isnan(r->p))
+        buf[0] = '\0';
+    else
+        coh_format_p(r->p, digits, buf, size);
+}
+
+/* ---- checks ------------------------------------------------------------------- */
+
+static bool utf8_ok(const char *s)
+{
+    return s == NULL || coh_utf8_check(s, strlen(s)) == strlen(s);
+}
+
+/* COH_OK, or COH_EINVAL / COH_EENCODING naming the row at fault. */
+static coh_status check_spec(const coh_plot_forest_spec *s, coh_error *err)
+{
+    if (s == NULL || (s->rows == NULL && s->n_rows > 0))
+        return coh_error_set(err, COH_EINVAL, "forest plot: no specification");
+    if (s->n_rows == 0)
+        return coh_error_set(err, COH_EINVAL, "forest plot: no rows to draw");
+    if (!(s->style.font_size >= 4 && s->style.font_size <= 72))
+        return coh_error_set(err, COH_EINVAL, "forest plot: font size must be 4 to 72 points, "
+                                              "not %g", s->style.font_size);
+    if (s->p_digits < 1 || s->p_digits > 6)
+        return coh_error_set(err, COH_EINVAL, "forest plot: p digits must be 1 to 6, not %d",
+                             s->p_digits);
+    if (!utf8_ok(s->title) || !utf8_ok(s->x_title))
+        return coh_error_set(err, COH_EENCODING, "forest plot: the %s is not valid UTF-8 text",
+                             utf8_ok(s->title) ? "x-axis title" : "title");
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const coh_plot_forest_row *r = &s->rows[i];
+        if (!utf8_ok(r->label) || !utf8_ok(r->heading))
+            return coh_error_set(err, COH_EENCODING,
+                                 "forest plot row %zu: the %s is not valid UTF-8 text", i + 1,
+                                 utf8_ok(r->label) ? "heading" : "label");
+        if (r->reference)
+            continue;
+        /* a hazard ratio and its bounds are positive (a bound may be 0 or
+         * Inf), in order; NAN marks what is unknown */
+        if (!isnan(r->hr) && !(r->hr >= 0))
+            return coh_error_set(err, COH_EINVAL,
+                                 "forest plot row %zu: hazard ratio %g is negative", i + 1,
+                                 r->hr);
+        if ((!isnan(r->lower) && !(r->lower >= 0)) || (!isnan(r->upper) && !(r->upper >= 0)))
+            return coh_error_set(err, COH_EINVAL,
+                                 "forest plot row %zu: a confidence limit is negative", i + 1);
+        if (row_estimable(r) && !isnan(r->lower) && !isnan(r->upper) &&
+            !(r->lower <= r->hr && r->hr <= r->upper))
+            return coh_error_set(err, COH_EINVAL,
+                                 "forest plot row %zu: the interval %g to %g does not contain "
+                                 "the hazard ratio %g", i + 1, r->lower, r->upper, r->hr);
+        if (!isnan(r->p) && !(r->p >= 0 && r->p <= 1))
+            return coh_error_set(err, COH_EINVAL, "forest plot row %zu: p = %g is not in [0, 1]",
+                                 i + 1, r->p);
+    }
+    return COH_OK;
+}
+
+/* ---- the log axis -------------------------------------------------------------- */
+
+static const double ticks_narrow[] = {0.8, 0.9, 1, 1.1, 1.25};
+static const double ticks_medium[] = {0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 2.5};
+static const double ticks_pow2[] = {0.0625, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256};
+static const double ticks_125[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100};
+static const double ticks_pow10[] = {0.001, 0.01, 0.1, 1, 10, 100, 1000};
+
+typedef struct tick_list {
+    const double *v;
+    size_t n;
+} tick_list;
+
+static const tick_list tick_lists[] = {
+    {ticks_narrow, sizeof ticks_narrow / sizeof ticks_narrow[0]},
+    {ticks_medium, sizeof ticks_medium / sizeof ticks_medium[0]},
+    {ticks_pow2, sizeof ticks_pow2 / sizeof ticks_pow2[0]},
+    {ticks_125, sizeof ticks_125 / sizeof ticks_125[0]},
+    {ticks_pow10, sizeof ticks_pow10 / sizeof ticks_pow10[0]},
+};
+#define N_TICK_LISTS (sizeof tick_lists / sizeof tick_lists[0])
+
+typedef struct axis {
+    double lo, hi;              /* the ends, hazard ratios */
+    double left, width;         /* the panel, points */
+    double tick[MAX_TICKS];
+    char label[MAX_TICKS][16];  /* "" where a tick is not labelled */
+    double label_w[MAX_TICKS];
+    size_t n_ticks;
+} axis;
+
+static double axis_x(const axis *a, double v)
+{
+    return a->left + (log(v) - log(a->lo)) / (log(a->hi) - log(a->lo)) * a->width;
+}
+
+/* The span of list L from the last value at or below lo to the first at
+ * or above hi, one further when 1 would be an end (so that the reference
+ * line is inside the panel): list indexes *first to *last; false when L
+ * does not reach that far. */
+static bool span_of(const tick_list *L, double lo, double hi, size_t *first, size_t *last)
+{
+    size_t f = L->n, l = L->n;
+    for (size_t k = 0; k < L->n; k++)
+        if (L->v[k] <= lo * (1 + 1e-12))
+            f = k;
+    for (size_t k = L->n; k-- > 0;)
+        if (L->v[k] >= hi * (1 - 1e-12))
+            l = k;
+    if (f == L->n || l == L->n)
+        return false;
+    if (L->v[f] == 1) {
+        if (f == 0)
+            return false;
+        f--;
+    }
+    if (L->v[l] == 1) {
+        if (l + 1 == L->n)
+            return false;
+        l++;
+    }
+    *first = f;
+    *last = l;
+    return true;
+}
+
+/* The axis on ticks L[first..last], every one labelled. */
+static void set_ticks(axis *a, const tick_list *L, size_t first, size_t last, canvas *m,
+                      const text_style *ts)
+{
+    a->n_ticks = last - first + 1;
+    for (size_t k = 0; k < a->n_ticks; k++) {
+        a->tick[k] = L->v[first + k];
+        /* every list value has at most four significant digits */
+        snprintf(a->label[k], sizeof a->label[k], "%.4g", a->tick[k]);
+        a->label_w[k] = canvas_text_width(m, a->label[k], ts);
+    }
+    a->lo = a->tick[0];
+    a->hi = a->tick[a->n_ticks - 1];
+}
+
+static size_t index_of_one(const double *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (v[k] == 1)
+            return k;
+    return 0;
+}
+
+/* Do the labels fit side by side, each `stride`-th tick counted from 1
+ * labelled, with a gap of `gap` points? */
+static bool labels_fit(const axis *a, size_t stride, double gap)
+{
+    size_t one = index_of_one(a->tick, a->n_ticks);
+    double prev_x = 0, prev_w = 0;
+    bool have_prev = false;
+    for (size_t k = 0; k < a->n_ticks; k++) {
+        if ((k > one ? k - one : one - k) % stride != 0)
+            continue;
+        double x = axis_x(a, a->tick[k]);
+        if (have_prev && x - prev_x < (prev_w + a->label_w[k]) / 2 + gap)
+            return false;
+        prev_x = x;
+        prev_w = a->label_w[k];
+        have_prev = true;
+    }
+    return true;
+}
+
+/* Keep the label of every stride-th tick counted from 1, blank the rest. */
+static void keep_labels(axis *a, size_t stride)
+{
+    size_t one = index_of_one(a->tick, a->n_ticks);
+    for (size_t k = 0; k < a->n_ticks; k++)
+        if ((k > one ? k - one : one - k) % stride != 0) {
+            a->label[k][0] = '\0';
+            a->label_w[k] = 0;
+        }
+}
+
+/* Choose the ticks for values from lo to hi (lo <= 1 <= hi) on the panel
+ * a->left, a->width: the first list (but the last) whose labels all fit;
+ * else the first whose every second label fits, with both ends labelled
+ * (an end moved one tick out if need be); else the last list, labelling
+ * every k-th tick.  Tick labels are measured on `m`. */
+static void choose_ticks(axis *a, double lo, double hi, canvas *m, const text_style *ts)
+{
+    double gap = 1.2 * ts->size;
+    size_t f, l;
+    for (size_t stride = 1; stride <= 2; stride++)
+        for (size_t li = 0; li + 1 < N_TICK_LISTS; li++) {
+            const tick_list *L = &tick_lists[li];
+            if (!span_of(L, lo, hi, &f, &l))
+                continue;
+            if (stride == 2) {
+                size_t one = index_of_one(L->v, L->n);
+                if ((one - f) % 2 != 0 && f-- == 0)
+                    continue;
+                if ((l - one) % 2 != 0 && ++l == L->n)
+                    continue;
+            }
+            set_ticks(a, L, f, l, m, ts);
+            if (labels_fit(a, stride, gap)) {
+                keep_labels(a, stride);
+                return;
+            }
+        }
+    /* powers of 10, cut at 0.001 and 1000 (intervals beyond are cut at the
+     * panel's edge): always a span, as lo <= 1 <= hi */
+    const tick_list *L = &tick_lists[N_TICK_LISTS - 1];
+    if (!span_of(L, fmax(lo, 0.001), fmin(hi, 1000), &f, &l)) {
+        f = 0;
+        l = L->n - 1;
+    }
+    set_ticks(a, L, f, l, m, ts);
+    size_t stride = 1;
+    while (stride < a->n_ticks && !labels_fit(a, stride, gap))
+        stride++;
+    keep_labels(a, stride);
+}
+
+/* ---- layout --------------------------------------------------------------------- */
+
+typedef struct layout {
+    double fs;                 /* font size */
+    double m;                  /* margin */
+    double row_h;
+    double width, height;
+    double x_label, x_hr, x_p;
+    double y_title;            /* top of the title */
+    double y_header;           /* centre of the header row */
+    double y_rule;             /* the rule under the header */
+    double y_rows;             /* top of the first row */
+    double y_axis;
+    double y_tick_labels;      /* top of the tick labels */
+    double y_x_title;          /* top of the axis title */
+    double box_max, box_min;
+    size_t n_lines;            /* rows and heading rows */
+    axis ax;
+} layout;
+
+/* A scratch cairo context for measuring text before the figure's size is
+ * known, with the font options canvas_open sets (hinting off, so that
+ * widths do not depend on the output resolution). */
+static coh_status measure_open(canvas *m, const coh_plot_style *style)
+{
+    memset(m, 0, sizeof *m);
+    m->style = style;
+    m->width = m->height = 1;
+    m->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    m->cr = cairo_create(m->surface);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_set_font_options(m->cr, fo);
+    cairo_font_options_destroy(fo);
+    return cairo_status(m->cr) == CAIRO_STATUS_SUCCESS ? COH_OK : COH_ENOMEM;
+}
+
+static void measure_close(canvas *m)
+{
+    cairo_destroy(m->cr);
+    cairo_surface_destroy(m->surface);
+}
+
+static text_style style_of(const coh_plot_style *st, bool bold)
+{
+    text_style ts = {st->font_size, bold, false, 0, 0, 0};
+    return ts;
+}
+
+/* Lay the figure out: sizes, columns, rows, the axis.  `hr_text` and
+ * `p_text` are the cells of the rows.  COH_EINVAL when a size given
+ * cannot hold the figure. */
+static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL],
+                          char (*p_text)[32], canvas *m, layout *L, coh_error *err)
+{
+    const coh_plot_style *st = &s->style;
+    double fs = L->fs = st->font_size;
+    text_style plain = style_of(st, false), bold = style_of(st, true);
+    L->m = 0.7 * fs;
+    L->row_h = 0.22 * 72 * fs / 9;
+
+    /* widths of the columns */
+    double label_w = 0, hr_w = canvas_text_width(m, HR_HEADER, &bold);
+    double p_w = canvas_text_width(m, P_HEADER, &bold);
+    L->n_lines = 0;
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const coh_plot_forest_row *r = &s->rows[i];
+        if (r->heading != NULL) {
+            label_w = fmax(label_w, canvas_text_width(m, r->heading, &bold));
+            L->n_lines++;
+        }
+        L->n_lines++;
+        label_w = fmax(label_w, canvas_text_width(m, r->label ? r->label : "", &plain));
+        hr_w = fmax(hr_w, canvas_text_width(m, hr_text[i], &plain));
+        p_w = fmax(p_w, canvas_text_width(m, p_text[i], &plain));
+    }
+    double gap_panel = 2 * fs, gap_col = 1.2 * fs;
+    double fixed_w = 2 * L->m + label_w + 2 * gap_panel + hr_w + gap_col + p_w;
+    if (st->width > 0) {
+        L->width = st->width * 72;
+        if (L->width - fixed_w < 72)
+            return coh_error_set(err, COH_EINVAL,
+                                 "forest plot: at a width of %.3g in the labels and columns "
+                                 "leave no room for the plot (the figure needs at least %.2f in)",
+                                 st->width, (fixed_w + 72) / 72);
+    } else {
+        L->width = fmax(7 * 72, fixed_w + 2.5 * 72);
+    }
+    L->x_label = L->m;
+    L->ax.left = L->x_label + label_w + gap_panel;
+    L->ax.width = L->width - fixed_w;
+    L->x_hr = L->ax.left + L->ax.width + gap_panel;
+    L->x_p = L->x_hr + hr_w + gap_col;
+
+    /* heights: everything but the rows scales with the font */
+    double title_h = 0;
+    text_style title_ts = bold;
+    title_ts.size = 1.15 * fs;
+    if (s->title != NULL && s->title[0] != '\0')
+        title_h = 1.2 * title_ts.size + 0.6 * fs;
+    double axis_h = 0.35 * fs + 0.25 * fs + fs + 0.5 * fs + fs;
+    double other_h = 2 * L->m + title_h + axis_h;
+    double row_units = (double)L->n_lines + 1.6; /* the header and the gaps around the rows */
+    if (st->height > 0) {
+        L->height = st->height * 72;
+        L->row_h = (L->height - other_h) / row_units;
+        if (L->row_h < 1.1 * fs)
+            return coh_error_set(err, COH_EINVAL,
+                                 "forest plot: a height of %.3g in is too small for %zu rows "
+                                 "(heading rows included; at least %.2f in)", st->height, L->n_lines,
+                                 (other_h + row_units * 1.1 * fs) / 72);
+    } else {
+        L->height = other_h + row_units * L->row_h;
+    }
+    L->y_title = L->m;
+    L->y_header = L->m + title_h + 0.5 * L->row_h;
+    L->y_rule = L->m + title_h + L->row_h;
+    L->y_rows = L->y_rule + 0.3 * L->row_h;
+    L->y_axis = L->y_rows + (double)L->n_lines * L->row_h + 0.3 * L->row_h;
+    L->y_tick_labels = L->y_axis + 0.6 * fs;
+    L->y_x_title = L->y_tick_labels + 1.5 * fs;
+    L->box_max = fmin(0.62 * L->row_h, fs);
+    L->box_min = 0.35 * L->box_max;
+
+    /* the axis: every finite value and 1 */
+    double lo = 1, hi = 1;
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const coh_plot_forest_row *r = &s->rows[i];
+        if (!row_estimable(r))
+            continue;
+        double v[3] = {r->hr, r->lower, r->upper};
+        for (size_t k = 0; k < 3; k++)
+            if (positive_finite(v[k])) {
+                lo = fmin(lo, v[k]);
+                hi = fmax(hi, v[k]);
+            }
+    }
+    choose_ticks(&L->ax, lo, hi, m, &plain);
+    return COH_OK;
+}
+
+/* ---- drawing --------------------------------------------------------------------- */
+
+/* A filled arrow head with its tip at (x, y), pointing left (dir -1) or
+ * right (dir 1). */
+static void arrow_head(canvas *c, double x, double y, int dir, double len, const double rgb[3])
+{
+    cairo_t *cr = c->cr;
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_move_to(cr, x, y);
+    cairo_line_to(cr, x - dir * len, y - 0.6 * len);
+    cairo_line_to(cr, x - dir * len, y + 0.6 * len);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+}
+
+/* Where row i is drawn: the x of the estimate and of the interval's ends
+ * (cut at the panel), the square's side, arrows at cut ends.  NAN where
+ * nothing is drawn. */
+typedef struct row_marks {
+    double x_hr, x_lo, x_hi, box;
+    bool arrow_lo, arrow_hi;
+} row_marks;
+
+static row_marks place_row(const coh_plot_forest_row *r, const layout *L, double min_width)
+{
+    row_marks k = {NAN, NAN, NAN, NAN, false, false};
+    if (!row_estimable(r))
+        return k;
+    const axis *a = &L->ax;
+    double right = a->left + a->width;
+    if (r->hr >= a->lo && r->hr <= a->hi) {
+        k.x_hr = axis_x(a, r->hr);
+        double w = log(r->upper) - log(r->lower);
+        /* precision 1 / w relative to the most precise row's; an infinite
+         * or unknown interval gets the smallest square */
+        double side = L->box_min;
+        if (isfinite(w) && w > 0)
+            side = L->box_max * min_width / w;
+        else if (w == 0)
+            side = L->box_max;
+        k.box = fmin(L->box_max, fmax(L->box_min, side));
+    }
+    if (!isnan(r->lower) && !isnan(r->upper)) {
+        k.x_lo = r->lower >= a->lo ? fmin(axis_x(a, r->lower), right) : a->left;
+        k.arrow_lo = r->lower < a->lo;
+        k.x_hi = r->upper <= a->hi ? fmax(axis_x(a, r->upper), a->left) : right;
+        k.arrow_hi = r->upper > a->hi;
+    }
+    return k;
+}
+
+static void draw(canvas *c, const coh_plot_forest_spec *s, const layout *L,
+                 char (*hr_text)[HR_CELL], char (*p_text)[32], const row_marks *marks,
+                 const double *row_y)
+{
+    const coh_plot_style *st = &s->style;
+    double fs = L->fs;
+    text_style plain = style_of(st, false), bold = style_of(st, true);
+    const axis *a = &L->ax;
+    double right = a->left + a->width;
+    double ink[3];
+    palette_color(st, 0, ink);
+
+    if (s->title != NULL && s->title[0] != '\0') {
+        text_style ts = bold;
+        ts.size = 1.15 * fs;
+        canvas_text(c, L->x_label, L->y_title, s->title, &ts, 0, 1);
+    }
+    /* the header and its rule */
+    canvas_text(c, L->x_hr, L->y_header, HR_HEADER, &bold, 0, 0.5);
+    canvas_text(c, L->x_p, L->y_header, P_HEADER, &bold, 0, 0.5);
+    canvas_line(c, L->x_label, L->y_rule, L->width - L->m, L->y_rule, 0.6, 0, 0, 0);
+
+    /* the reference line at HR = 1, under the intervals */
+    double x_one = axis_x(a, 1);
+    double dash[2] = {3, 2};
+    cairo_set_dash(c->cr, dash, 2, 0);
+    canvas_line(c, x_one, L->y_rows, x_one, L->y_axis, 0.6, 0.45, 0.45, 0.45);
+    cairo_set_dash(c->cr, NULL, 0, 0);
+
+    /* the rows, each heading on the line above its row */
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const coh_plot_forest_row *r = &s->rows[i];
+        double y = row_y[i];
+        if (r->heading != NULL)
+            canvas_text(c, L->x_label, y - L->row_h, r->heading, &bold, 0, 0.5);
+        canvas_text(c, L->x_label, y, r->label ? r->label : "", &plain, 0, 0.5);
+        canvas_text(c, L->x_hr, y, hr_text[i], &plain, 0, 0.5);
+        canvas_text(c, L->x_p, y, p_text[i], &plain, 0, 0.5);
+        const row_marks *k = &marks[i];
+        if (!isnan(k->x_lo)) {
+            double head = 0.45 * fs;
+            /* the line stops where an arrow head starts */
+            double x0 = k->arrow_lo ? k->x_lo + head : k->x_lo;
+            double x1 = k->arrow_hi ? k->x_hi - head : k->x_hi;
+            if (x1 > x0)
+                canvas_line(c, x0, y, x1, y, 0.9, ink[0], ink[1], ink[2]);
+            if (k->arrow_lo)
+                arrow_head(c, k->x_lo, y, -1, head, ink);
+            if (k->arrow_hi)
+                arrow_head(c, k->x_hi, y, 1, head, ink);
+        }
+        if (!isnan(k->x_hr))
+            canvas_rect(c, k->x_hr - k->box / 2, y - k->box / 2, k->box, k->box, 0, NULL, ink);
+    }
+
+    /* the axis */
+    canvas_line(c, a->left, L->y_axis, right, L->y_axis, 0.6, 0, 0, 0);
+    for (size_t t = 0; t < a->n_ticks; t++) {
+        double x = axis_x(a, a->tick[t]);
+        canvas_line(c, x, L->y_axis, x, L->y_axis + 0.35 * fs, 0.6, 0, 0, 0);
+        if (a->label[t][0] != '\0')
+            canvas_text(c, x, L->y_tick_labels, a->label[t], &plain, 0.5, 1);
+    }
+    /* the axis title under the panel's centre, kept inside the figure */
+    const char *x_title = s->x_title != NULL ? s->x_title : DEFAULT_X_TITLE;
+    double tw = canvas_text_width(c, x_title, &plain);
+    double cx = a->left + a->width / 2;
+    cx = fmin(fmax(cx, L->m + tw / 2), L->width - L->m - tw / 2);
+    canvas_text(c, cx, L->y_x_title, x_title, &plain, 0.5, 1);
+}
+
+coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
+                           coh_plot_forest_drawn **drawn, coh_error *err)
+{
+    if (drawn != NULL)
+        *drawn = NULL;
+    coh_status st = check_spec(spec, err);
+    if (st != COH_OK)
+        return st;
+    coh_plot_format format;
+    if (path == NULL || coh_plot_format_of(path, &format) != COH_OK)
+        return coh_error_set(err, COH_EINVAL,
+                             "%s: the figure's file name must end in .svg, .pdf or .png",
+                             path ? path : "(no file name)");
+    size_t n = spec->n_rows;
+    char (*hr_text)[HR_CELL] = calloc(n, sizeof *hr_text);
+    char (*p_text)[32] = calloc(n, sizeof *p_text);
+    row_marks *marks = calloc(n, sizeof *marks);
+    double *row_y = calloc(n, sizeof *row_y);
+    coh_plot_forest_drawn *d = NULL;
+    layout L;
+    memset(&L, 0, sizeof L);
+    canvas m, c;
+    bool measuring = false;
+    if (hr_text == NULL || p_text == NULL || marks == NULL || row_y == NULL) {
+        st = coh_error_set(err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        hr_cell(&spec->rows[i], hr_text[i], sizeof hr_text[i]);
+        p_cell(&spec->rows[i], spec->p_digits, p_text[i], sizeof p_text[i]);
+    }
+    if ((st = measure_open(&m, &spec->style)) != COH_OK) {
+        measure_close(&m);
+        st = coh_error_set(err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
+    measuring = true;
+    if ((st = lay_out(spec, hr_text, p_text, &m, &L, err)) != COH_OK)
+        goto done;
+    if (cairo_status(m.cr) != CAIRO_STATUS_SUCCESS) {
+        st = coh_error_set(err, COH_ENOMEM, "forest plot: cannot measure text: %s",
+                           cairo_status_to_string(cairo_status(m.cr)));
+        goto done;
+    }
+
+    /* where each row goes */
+    double min_width = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        const coh_plot_forest_row *r = &spec->rows[i];
+        double w = row_estimable(r) ? log(r->upper) - log(r->lower) : NAN;
+        if (isfinite(w) && w > 0)
+            min_width = fmin(min_width, w);
+    }
+    double y_line = L.y_rows + 0.5 * L.row_h;
+    for (size_t i = 0; i < n; i++) {
+        if (spec->rows[i].heading != NULL)
+            y_line += L.row_h;
+        row_y[i] = y_line;
+        y_line += L.row_h;
+        marks[i] = place_row(&spec->rows[i], &L, min_width);
+    }
+    if (drawn != NULL) {
+        d = calloc(1, sizeof *d);
+        if (d != NULL) {
+            d->x_hr = malloc(n * sizeof *d->x_hr);
+            d->x_lower = malloc(n * sizeof *d->x_lower);
+            d->x_upper = malloc(n * sizeof *d->x_upper);
+            d->box = malloc(n * sizeof *d->box);
+            d->y = malloc(n * sizeof *d->y);
+        }
+        if (d == NULL || d->x_hr == NULL || d->x_lower == NULL || d->x_upper == NULL ||
+            d->box == NULL || d->y == NULL) {
+            st = coh_error_set(err, COH_ENOMEM, "out of memory");
+            goto done;
+        }
+        d->n_rows = n;
+        for (size_t i = 0; i < n; i++) {
+            d->x_hr[i] = marks[i].x_hr;
+            d->x_lower[i] = marks[i].x_lo;
+            d->x_upper[i] = marks[i].x_hi;
+            d->box[i] = marks[i].box;
+            d->y[i] = row_y[i];
+        }
+        d->x_one = axis_x(&L.ax, 1);
+        d->width_pt = L.width;
+        d->height_pt = L.height;
+    }
+
+    if ((st = canvas_open(&c, path, L.width, L.height, &spec->style, err)) != COH_OK)
+        goto done;
+    draw(&c, spec, &L, hr_text, p_text, marks, row_y);
+    st = canvas_finish(&c, err);
+
+done:
+    if (measuring)
+        measure_close(&m);
+    free(hr_text);
+    free(p_text);
+    free(marks);
+    free(row_y);
+    if (st == COH_OK && drawn != NULL)
+        *drawn = d;
+    else
+        coh_plot_forest_drawn_free(d);
+    return st;
+}
+
+/* ---- CSV ------------------------------------------------------------------------ */
+
+/* A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line
+ * break; NULL is an empty field. */
+static void csv_field(const char *s, FILE *out)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out)
+{
+    if (spec == NULL || out == NULL || (spec->rows == NULL && spec->n_rows > 0))
+        return COH_EINVAL;
+    fputs("label,heading,hr,lower,upper,p,reference\n", out);
+    for (size_t i = 0; i < spec->n_rows; i++) {
+        const coh_plot_forest_row *r = &spec->rows[i];
+        csv_field(r->label, out);
+        fputc(',', out);
+        csv_field(r->heading, out);
+        double v[4] = {r->hr, r->lower, r->upper, r->p};
+        for (size_t k = 0; k < 4; k++) {
+            char b[40] = "";
+            if (!isnan(v[k]))
+                coh_format_num(v[k], b, sizeof b);
+            fprintf(out, ",%s", b);
+        }
+        fprintf(out, ",%s\n", r->reference ? "true" : "false");
+    }
+    return ferror(out) ? COH_EIO : COH_OK;
+}
