@@ -62,6 +62,11 @@ int main(int argc, char **argv)
             usage(stdout);
             return EXIT_OK;
         }
+        /* "cohort help plot km": the figure's own help */
+        if (argc >= 4 && strcmp(argv[2], "plot") == 0) {
+            char *sub[] = {argv[2], argv[3], (char *)"--help", NULL};
+            return cli_plot.run(3, sub);
+        }
         return help(argv[2]);
     }
     const cli_command *c = find(cmd);

@@ -231,7 +231,7 @@ static int add_row(forest_rows *r, const char *label, const char *heading, const
     if ((r->text[r->n] = strdup(label)) == NULL)
         return -1;
     coh_plot_forest_row *row = &r->v[r->n++];
-    *row = (coh_plot_forest_row){r->text[r->n - 1], heading, NAN, NAN, NAN, NAN, col < 0};
+    *row = (coh_plot_forest_row){r->text[r->n - 1], heading, NAN, NAN, NAN, NAN, col < 0, false};
     if (col >= 0 && f->n_events > 0) {
         /* exactly what `cohort cox` prints; no events or an aliased column:
          * not estimable (NAN) */
@@ -279,6 +279,7 @@ static int build_rows(const forest_opts *o, const coh_design *des, const coh_cox
         if (!interaction && des->term_ref[t] != NULL) {
             if (add_row(rows, des->term_ref[t], heading, f, -1))
                 return -1;
+            rows->v[rows->n - 1].indent = true;
             heading = NULL;
         }
         size_t prefix = strlen(des->term_names[t]);
@@ -291,6 +292,7 @@ static int build_rows(const forest_opts *o, const coh_design *des, const coh_cox
                 label = col + prefix + 1;
             if (add_row(rows, label, heading, f, (long)(first + c)))
                 return -1;
+            rows->v[rows->n - 1].indent = !interaction;
             heading = NULL;
         }
     }

@@ -102,6 +102,7 @@ typedef struct coh_plot_forest_row {
     const char *heading; /* a variable heading row before this one, or NULL */
     double hr, lower, upper, p; /* NAN for reference rows */
     bool reference;      /* the reference level: drawn as "reference" */
+    bool indent;         /* a level under its variable's heading: indented */
 } coh_plot_forest_row;
 
 typedef struct coh_plot_forest_spec {

@@ -48,6 +48,18 @@ const char *coh_plot_format_name(coh_plot_format f)
     return "?";
 }
 
+/* Text is kept as text (outlines would be larger), with hinting off so
+ * that the layout does not depend on the output resolution: a figure
+ * measured on one surface has the same widths on every other. */
+static void set_font_options(cairo_t *cr)
+{
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+}
+
 coh_status canvas_open(canvas *c, const char *path, double width, double height,
                        const coh_plot_style *style, coh_error *err)
 {
@@ -120,13 +132,23 @@ coh_status canvas_open(canvas *c, const char *path, double width, double height,
     cairo_paint(c->cr);
     cairo_set_line_join(c->cr, CAIRO_LINE_JOIN_MITER);
     cairo_set_line_cap(c->cr, CAIRO_LINE_CAP_BUTT);
-    /* text as outlines would be larger; keep it text, hinted off so that
-     * the layout does not depend on the output resolution */
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_set_font_options(c->cr, fo);
-    cairo_font_options_destroy(fo);
+    set_font_options(c->cr);
+    return COH_OK;
+}
+
+coh_status canvas_measure_open(canvas *c, const coh_plot_style *style)
+{
+    memset(c, 0, sizeof *c);
+    c->style = style;
+    c->width = c->height = 1;
+    c->format = COH_PLOT_PNG;
+    c->surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    c->cr = cairo_create(c->surface);
+    if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
+        canvas_abort(c);
+        return COH_ENOMEM;
+    }
+    set_font_options(c->cr);
     return COH_OK;
 }
 

@@ -30,6 +30,12 @@ typedef struct canvas {
  * not positive or too large (over 200 inches, or 2^15 pixels in PNG). */
 coh_status canvas_open(canvas *c, const char *path, double width, double height,
                        const coh_plot_style *style, coh_error *err);
+/* A canvas for measuring text only, before a figure's size is known: a
+ * 1 x 1 scratch surface with the font options canvas_open sets, so that
+ * widths are those the file will have.  No file.  Close with
+ * canvas_abort.  COH_ENOMEM when cairo cannot allocate. */
+coh_status canvas_measure_open(canvas *c, const coh_plot_style *style);
+
 /* Finish the drawing and put the file in place; frees the canvas. */
 coh_status canvas_finish(canvas *c, coh_error *err);
 /* Give up: remove the temporary file, free the canvas. */

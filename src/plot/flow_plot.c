@@ -1102,24 +1102,13 @@ void coh_plot_flow_spec_init(coh_plot_flow_spec *s)
     coh_plot_style_init(&s->style);
 }
 
-/* A scratch surface on which text is measured before the figure's size is
- * known: the canvas's font options (metrics unhinted), so that widths are
- * those the file will have. */
+/* Text is measured before the figure's size is known, on canvas.c's
+ * measuring canvas (the same font options as the file's). */
 static coh_status measure_open(measure *m, const coh_plot_style *style, coh_error *err)
 {
     memset(m, 0, sizeof *m);
-    m->cv.style = style;
-    m->cv.surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
-    m->cv.cr = cairo_create(m->cv.surface);
-    if (cairo_status(m->cv.cr) != CAIRO_STATUS_SUCCESS) {
-        canvas_abort(&m->cv);
+    if (canvas_measure_open(&m->cv, style) != COH_OK)
         return coh_error_set(err, COH_ENOMEM, "out of memory");
-    }
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_set_font_options(m->cv.cr, fo);
-    cairo_font_options_destroy(fo);
     m->ts = text_plain(&m->cv);
     m->fs = style->font_size;
     return COH_OK;

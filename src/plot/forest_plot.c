@@ -384,28 +384,10 @@ typedef struct layout {
     axis ax;
 } layout;
 
-/* A scratch cairo context for measuring text before the figure's size is
- * known, with the font options canvas_open sets (hinting off, so that
- * widths do not depend on the output resolution). */
-static coh_status measure_open(canvas *m, const coh_plot_style *style)
+/* How far a level is indented under its heading: one em. */
+static double indent_of(const coh_plot_style *st)
 {
-    memset(m, 0, sizeof *m);
-    m->style = style;
-    m->width = m->height = 1;
-    m->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
-    m->cr = cairo_create(m->surface);
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_set_font_options(m->cr, fo);
-    cairo_font_options_destroy(fo);
-    return cairo_status(m->cr) == CAIRO_STATUS_SUCCESS ? COH_OK : COH_ENOMEM;
-}
-
-static void measure_close(canvas *m)
-{
-    cairo_destroy(m->cr);
-    cairo_surface_destroy(m->surface);
+    return st->font_size;
 }
 
 static text_style style_of(const coh_plot_style *st, bool bold)
@@ -437,7 +419,8 @@ static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL
             L->n_lines++;
         }
         L->n_lines++;
-        label_w = fmax(label_w, canvas_text_width(m, r->label ? r->label : "", &plain));
+        label_w = fmax(label_w, (r->indent ? indent_of(st) : 0) +
+                                    canvas_text_width(m, r->label ? r->label : "", &plain));
         hr_w = fmax(hr_w, canvas_text_width(m, hr_text[i], &plain));
         p_w = fmax(p_w, canvas_text_width(m, p_text[i], &plain));
     }
@@ -592,7 +575,8 @@ static void draw(canvas *c, const coh_plot_forest_spec *s, const layout *L,
         double y = row_y[i];
         if (r->heading != NULL)
             canvas_text(c, L->x_label, y - L->row_h, r->heading, &bold, 0, 0.5);
-        canvas_text(c, L->x_label, y, r->label ? r->label : "", &plain, 0, 0.5);
+        canvas_text(c, L->x_label + (r->indent ? indent_of(c->style) : 0), y,
+                    r->label ? r->label : "", &plain, 0, 0.5);
         canvas_text(c, L->x_hr, y, hr_text[i], &plain, 0, 0.5);
         canvas_text(c, L->x_p, y, p_text[i], &plain, 0, 0.5);
         const row_marks *k = &marks[i];
@@ -659,8 +643,8 @@ coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
         hr_cell(&spec->rows[i], hr_text[i], sizeof hr_text[i]);
         p_cell(&spec->rows[i], spec->p_digits, p_text[i], sizeof p_text[i]);
     }
-    if ((st = measure_open(&m, &spec->style)) != COH_OK) {
-        measure_close(&m);
+    if ((st = canvas_measure_open(&m, &spec->style)) != COH_OK) {
+        canvas_abort(&m);
         st = coh_error_set(err, COH_ENOMEM, "out of memory");
         goto done;
     }
@@ -723,7 +707,7 @@ coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
 
 done:
     if (measuring)
-        measure_close(&m);
+        canvas_abort(&m);
     free(hr_text);
     free(p_text);
     free(marks);

@@ -105,12 +105,12 @@ static void check_geometry(const coh_plot_forest_drawn *d, const coh_plot_forest
 /* ---- hand-made rows ------------------------------------------------------------- */
 
 static const coh_plot_forest_row hand_rows[] = {
-    {"Age (per 10 years)", NULL, 1.11, 0.93, 1.34, 0.25, false},
-    {"Female", "Sex", NAN, NAN, NAN, NAN, true},
-    {"Male", NULL, 1.73, 1.24, 2.40, 0.0012, false},
-    {"Aliased column", NULL, NAN, NAN, NAN, NAN, false},
-    {"Infinite upper bound", NULL, 2.0, 0.5, INFINITY, 0.3, false},
-    {"Protective", NULL, 0.6, 0.42, 0.86, 0.00004, false},
+    {"Age (per 10 years)", NULL, 1.11, 0.93, 1.34, 0.25, false, false},
+    {"Female", "Sex", NAN, NAN, NAN, NAN, true, true},
+    {"Male", NULL, 1.73, 1.24, 2.40, 0.0012, false, false},
+    {"Aliased column", NULL, NAN, NAN, NAN, NAN, false, false},
+    {"Infinite upper bound", NULL, 2.0, 0.5, INFINITY, 0.3, false, false},
+    {"Protective", NULL, 0.6, 0.42, 0.86, 0.00004, false, false},
 };
 #define N_HAND (sizeof hand_rows / sizeof hand_rows[0])
 
@@ -187,8 +187,8 @@ static void test_hand(void)
 static void test_axis(void)
 {
     const coh_plot_forest_row narrow[] = {
-        {"a", NULL, 1.04, 0.98, 1.10, 0.2, false},
-        {"b", NULL, 1.02, 0, INFINITY, 0.9, false},
+        {"a", NULL, 1.04, 0.98, 1.10, 0.2, false, false},
+        {"b", NULL, 1.02, 0, INFINITY, 0.9, false, false},
     };
     coh_plot_forest_spec s;
     coh_plot_forest_spec_init(&s);
@@ -203,8 +203,8 @@ static void test_axis(void)
     coh_plot_forest_drawn_free(d);
 
     const coh_plot_forest_row wide[] = {
-        {"a", NULL, 2, 1.2, 4, 0.01, false},
-        {"b", NULL, 5000, 2000, 12000, 0.001, false},
+        {"a", NULL, 2, 1.2, 4, 0.01, false, false},
+        {"b", NULL, 5000, 2000, 12000, 0.001, false, false},
     };
     s.rows = wide;
     d = render_all(&s, "beyond");
@@ -227,7 +227,7 @@ static void test_long_labels(void)
 {
     coh_plot_forest_row rows[N_HAND];
     memcpy(rows, hand_rows, sizeof rows);
-    rows[3] = (coh_plot_forest_row){"Unbounded", NULL, 1.5, 0, INFINITY, 0.5, false};
+    rows[3] = (coh_plot_forest_row){"Unbounded", NULL, 1.5, 0, INFINITY, 0.5, false, false};
     coh_plot_forest_spec s;
     coh_plot_forest_spec_init(&s);
     s.rows = rows;
@@ -300,18 +300,18 @@ static void test_errors(void)
     check_int(coh_plot_forest(&s, path, NULL, &err), COH_EINVAL, "no rows");
     check_contains(err.msg, "no rows", "no rows message");
 
-    coh_plot_forest_row bad[2] = {{"ok", NULL, 1.5, 1.1, 2, 0.01, false},
-                                  {"bad", NULL, 3, 1.1, 2, 0.01, false}};
+    coh_plot_forest_row bad[2] = {{"ok", NULL, 1.5, 1.1, 2, 0.01, false, false},
+                                  {"bad", NULL, 3, 1.1, 2, 0.01, false, false}};
     s.rows = bad;
     s.n_rows = 2;
     check_int(coh_plot_forest(&s, path, NULL, &err), COH_EINVAL, "HR outside its interval");
     check_contains(err.msg, "row 2: the interval 1.1 to 2 does not contain the hazard ratio 3",
                    "interval message");
-    bad[1] = (coh_plot_forest_row){"bad", NULL, -1, NAN, NAN, NAN, false};
+    bad[1] = (coh_plot_forest_row){"bad", NULL, -1, NAN, NAN, NAN, false, false};
     check_int(coh_plot_forest(&s, path, NULL, &err), COH_EINVAL, "negative HR");
-    bad[1] = (coh_plot_forest_row){"bad", NULL, 1, 0.5, 2, 1.5, false};
+    bad[1] = (coh_plot_forest_row){"bad", NULL, 1, 0.5, 2, 1.5, false, false};
     check_int(coh_plot_forest(&s, path, NULL, &err), COH_EINVAL, "p > 1");
-    bad[1] = (coh_plot_forest_row){"b\xff", NULL, 1, 0.5, 2, 0.5, false};
+    bad[1] = (coh_plot_forest_row){"b\xff", NULL, 1, 0.5, 2, 0.5, false, false};
     check_int(coh_plot_forest(&s, path, NULL, &err), COH_EENCODING, "label not UTF-8");
     check_contains(err.msg, "row 2: the label is not valid UTF-8", "UTF-8 message");
     bad[1].label = "b";
@@ -340,12 +340,12 @@ static void test_csv(void)
 {
     const coh_plot_forest_row rows[] = {
         {"age (per 10)", NULL, 1.1139884298080105, 0.9281447938364873, 1.3370437780688993,
-         0.2463720088624085, false},
-        {"female", "Sex, \"self-reported\"", NAN, NAN, NAN, NAN, true},
+         0.2463720088624085, false, false},
+        {"female", "Sex, \"self-reported\"", NAN, NAN, NAN, NAN, true, true},
         {"male", NULL, 1.726041297709848, 1.2412388546778488, 2.4001976333339345,
-         0.0011761969011452843, false},
-        {"line\nbreak", NULL, 2, 0.5, INFINITY, 0.5, false},
-        {"aliased", NULL, NAN, NAN, NAN, NAN, false},
+         0.0011761969011452843, false, false},
+        {"line\nbreak", NULL, 2, 0.5, INFINITY, 0.5, false, false},
+        {"aliased", NULL, NAN, NAN, NAN, NAN, false, false},
     };
     coh_plot_forest_spec s;
     coh_plot_forest_spec_init(&s);
@@ -405,7 +405,7 @@ static void test_lung(void)
     const long col[7] = {0, -1, 1, -1, 2, 3, 4};
     double z = coh_dist_norm_quantile(0.975);
     for (size_t i = 0; i < 7; i++) {
-        rows[i] = (coh_plot_forest_row){labels[i], headings[i], NAN, NAN, NAN, NAN, col[i] < 0};
+        rows[i] = (coh_plot_forest_row){labels[i], headings[i], NAN, NAN, NAN, NAN, col[i] < 0, col[i] < 0};
         if (col[i] < 0)
             continue;
         size_t j = (size_t)col[i];
