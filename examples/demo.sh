@@ -22,3 +22,12 @@ echo "== cohort cox examples/lung/lung.csv: univariable, then backward eliminati
 "$cohort" cox examples/lung/lung.csv --time time --event status \
     --terms age,sex,ph.ecog,ph.karno,wt.loss --categorical ph.ecog --per age=10 \
     --univariable --entry-screen 0.2 --select backward --stay 0.2 --zph km
+echo
+echo "== cohort plot km / forest: figures of the same analyses"
+mkdir -p out/demo
+"$cohort" plot km examples/lung/lung.csv --time time --event status --group sex \
+    --unit days --ci --legend-title Sex --out out/demo/lung_km.png --out out/demo/lung_km.pdf
+"$cohort" plot forest examples/lung/lung.csv --time time --event status \
+    --terms age,sex,ph.ecog,wt.loss --categorical ph.ecog --per age=10 \
+    --out out/demo/lung_forest.png
+echo "figures: out/demo/lung_km.png (.pdf, and the numbers at risk in lung_km.csv), out/demo/lung_forest.png"
