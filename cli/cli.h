@@ -55,6 +55,10 @@ void cli_list_free(cli_list *l);
 /* A CSV field, quoted (RFC 4180) when it holds a delimiter, quote or line
  * break; NULL writes nothing (an empty field). */
 void cli_csv_field(const char *s, FILE *out);
+/* FILE with its extension replaced by .csv (or .csv added when it has
+ * none): where a figure's numbers go.  A new string; NULL when memory
+ * runs out. */
+char *cli_csv_beside(const char *figure);
 
 /* Is `arg` --help or -h?  Commands test this where they expect an option,
  * so that "-h" can still be an option's value. */
@@ -122,6 +126,25 @@ double cli_seconds(void);
 /* Read `path` with the options; prints the error and returns an exit code
  * other than 0 on failure. */
 int cli_load(cli_data_opts *d, const char *path, coh_table **out);
+
+/* A number option value in [lo, hi] (finite): 0, or the usage error's
+ * exit code after "OPT wants a number from LO to HI, got 'V'". */
+int cli_number(cli_args *a, const char *opt, const char *v, double lo, double hi, double *out);
+/* The same for whole numbers. */
+int cli_int(cli_args *a, const char *opt, const char *v, int lo, int hi, int *out);
+
+/* The options every figure shares: --out FILE (repeatable; .svg, .pdf or
+ * .png), --width IN, --height IN (0.5 to 200), --dpi N (10 to 2400),
+ * --font NAME, --font-size PT (4 to 36), --grayscale.  The out list
+ * points into argv; free it with cli_figure_outs_free. */
+typedef struct cli_figure_outs {
+    const char **v;
+    size_t n;
+} cli_figure_outs;
+/* Consume a figure option at a->i: 1 consumed, 0 not one, or minus the
+ * exit code after a message. */
+int cli_figure_opt(cli_args *a, cli_figure_outs *outs, coh_plot_style *st);
+void cli_figure_outs_free(cli_figure_outs *outs);
 
 /* `cohort plot km` takes the data and curve options of `cohort km` and
  * fits its curves with the same code: new, offer each argument that is

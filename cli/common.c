@@ -1,6 +1,9 @@
 /* common.c - option scanning, data options and loading, shared by commands. */
 #include <stdarg.h>
 #include <stdint.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,19 +75,21 @@ void cli_list_free(cli_list *l)
 
 void cli_csv_field(const char *s, FILE *out)
 {
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
+    coh_csv_field(s, out);
+}
+
+char *cli_csv_beside(const char *figure)
+{
+    const char *dot = strrchr(figure, '.');
+    const char *slash = strrchr(figure, '/');
+    size_t stem = dot != NULL && (slash == NULL || dot > slash) ? (size_t)(dot - figure)
+                                                                : strlen(figure);
+    char *p = malloc(stem + 5);
+    if (p != NULL) {
+        memcpy(p, figure, stem);
+        memcpy(p + stem, ".csv", 5);
     }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
+    return p;
 }
 
 int cli_where(const coh_table *t, const char *where, uint8_t **keep)
@@ -433,4 +438,88 @@ int cli_load(cli_data_opts *d, const char *path, coh_table **out)
     if (st != COH_OK)
         return cli_fail(st, err.msg);
     return EXIT_OK;
+}
+
+int cli_number(cli_args *a, const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end != '\0' || !isfinite(x) || x < lo || x > hi)
+        return cli_usage_error(a->cmd, "%s wants a number from %g to %g, got '%s'", opt, lo, hi,
+                               v);
+    *out = x;
+    return 0;
+}
+
+int cli_int(cli_args *a, const char *opt, const char *v, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || errno != 0 || x < lo || x > hi)
+        return cli_usage_error(a->cmd, "%s wants a whole number from %d to %d, got '%s'", opt,
+                               lo, hi, v);
+    *out = (int)x;
+    return 0;
+}
+
+int cli_figure_opt(cli_args *a, cli_figure_outs *outs, coh_plot_style *st)
+{
+    const char *v = NULL;
+    int bad = 0;
+    if (cli_opt(a, "--out", true, &v, &bad)) {
+        coh_plot_format f;
+        if (bad)
+            return -bad;
+        if (coh_plot_format_of(v, &f) != COH_OK)
+            return -cli_usage_error(a->cmd, "--out '%s': the figure's file name must end in "
+                                            ".svg, .pdf or .png", v);
+        const char **nv = realloc(outs->v, (outs->n + 1) * sizeof *nv);
+        if (nv == NULL)
+            return -cli_fail(COH_ENOMEM, NULL);
+        outs->v = nv;
+        outs->v[outs->n++] = v;
+        return 1;
+    }
+    /* sizes: half an inch holds no figure's text, 200 inches any page;
+     * fonts from 4 pt (the smallest a journal prints) to 36 pt */
+    static const struct {
+        const char *name;
+        double lo, hi;
+        size_t offset;
+    } nums[] = {
+        {"--width", 0.5, 200, offsetof(coh_plot_style, width)},
+        {"--height", 0.5, 200, offsetof(coh_plot_style, height)},
+        {"--dpi", 10, 2400, offsetof(coh_plot_style, dpi)},
+        {"--font-size", 4, 36, offsetof(coh_plot_style, font_size)},
+    };
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+        if (cli_opt(a, nums[k].name, true, &v, &bad)) {
+            double *field = (double *)(void *)((char *)st + nums[k].offset);
+            if (bad)
+                return -bad;
+            int rc = cli_number(a, nums[k].name, v, nums[k].lo, nums[k].hi, field);
+            return rc ? -rc : 1;
+        }
+    if (cli_opt(a, "--font", true, &v, &bad)) {
+        if (bad)
+            return -bad;
+        if (v[0] == '\0' || !coh_text_is_utf8(v))
+            return -cli_usage_error(a->cmd, "--font wants a font family name such as "
+                                            "'DejaVu Sans' or 'Liberation Sans'");
+        st->font = v;
+        return 1;
+    }
+    if (cli_opt(a, "--grayscale", false, &v, &bad)) {
+        st->grayscale = true;
+        return 1;
+    }
+    return 0;
+}
+
+void cli_figure_outs_free(cli_figure_outs *outs)
+{
+    free(outs->v);
+    outs->v = NULL;
+    outs->n = 0;
 }

@@ -88,4 +88,20 @@ typedef struct cli_cox_coef {
 
 cli_cox_coef cli_cox_coef_stats(const coh_cox_model *f, size_t j, double conf_level);
 
+/* The help lines of the model options, shared by `cohort cox` and
+ * `cohort plot forest`. */
+#define CLI_COX_MODEL_HELP \
+    "  --terms A,B,A:B       model terms: columns, or A:B for an interaction\n" \
+    "  --categorical C,...   treat these numeric columns as factors\n" \
+    "  --ref C=LEVEL,...     reference level of a factor (default: the first)\n" \
+    "  --per A=STEP,...      hazard ratio per STEP units (e.g. age=10)\n" \
+    "  --event-value V,...   values meaning an event (default 1)\n" \
+    "  --censor-value V,...  values meaning censored (default 0)\n" \
+    "  --strata COL          separate baseline hazards\n" \
+    "  --weights COL         case weights (> 0)\n" \
+    "  --cluster COL         robust variance clustered on COL\n" \
+    "  --robust              robust (sandwich) variance\n" \
+    "  --ties T              efron (default, as R) or breslow (as SAS/SPSS)\n" \
+    "  --where EXPR          use only rows where the SQL expression is true\n"
+
 #endif

@@ -21,23 +21,9 @@
 #include "cohort/plot.h"
 
 typedef struct flow_opts {
-    const char **outs;
-    size_t n_outs;
+    cli_figure_outs outs;
     coh_plot_flow_spec spec;
 } flow_opts;
-
-/* A number option in (lo, hi]: 0, or a usage error's exit code. */
-static int number_value(cli_args *a, const char *opt, const char *v, double lo, double hi,
-                        const char *what, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || errno != 0 || !(x > lo && x <= hi))
-        return cli_usage_error(a->cmd, "%s wants %s, got '%s'", opt, what, v);
-    *out = x;
-    return 0;
-}
 
 static int parse_args(int argc, char **argv, flow_opts *o, const char **path)
 {
@@ -49,39 +35,10 @@ static int parse_args(int argc, char **argv, flow_opts *o, const char **path)
         const char *arg = argv[a.i];
         if (cli_is_help(arg))
             return cli_help(&cli_plot_flow), 1;
-        if (cli_opt(&a, "--out", true, &v, &bad)) {
-            coh_plot_format f;
-            if (bad)
-                return bad;
-            if (coh_plot_format_of(v, &f) != COH_OK)
-                return cli_usage_error(a.cmd, "--out '%s': the figure's file name must end in "
-                                              ".svg, .pdf or .png", v);
-            const char **outs = realloc(o->outs, (o->n_outs + 1) * sizeof *outs);
-            if (outs == NULL)
-                return cli_fail(COH_ENOMEM, NULL);
-            o->outs = outs;
-            o->outs[o->n_outs++] = v;
-        } else if (cli_opt(&a, "--width", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--width", v, 0, 200, "inches, more than 0 and at "
-                                     "most 200", &st->width))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--height", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--height", v, 0, 200, "inches, more than 0 and at "
-                                     "most 200", &st->height))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--dpi", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--dpi", v, 9.999, 2400, "a resolution from 10 to 2400",
-                                     &st->dpi))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--font-size", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--font-size", v, 1.999, 72, "points, from 2 to 72",
-                                     &st->font_size))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--font", true, &v, &bad)) {
-            if (!bad && (v[0] == '\0' || !coh_text_is_utf8(v)))
-                return cli_usage_error(a.cmd, "--font wants a font family name, such as "
-                                              "'DejaVu Sans'");
-            st->font = v;
+        int shared = cli_figure_opt(&a, &o->outs, st);
+        if (shared < 0)
+            return -shared;
+        if (shared > 0) {
         } else if (cli_opt(&a, "--title", true, &v, &bad)) {
             if (!bad && !coh_text_is_utf8(v))
                 return cli_usage_error(a.cmd, "--title is not valid UTF-8 text");
@@ -102,7 +59,7 @@ static int parse_args(int argc, char **argv, flow_opts *o, const char **path)
     }
     if (*path == NULL)
         return cli_usage_error(a.cmd, "no steps file given");
-    if (o->n_outs == 0)
+    if (o->outs.n == 0)
         return cli_usage_error(a.cmd, "give the figure's file with --out FILE.svg|pdf|png");
     return 0;
 }
@@ -278,19 +235,6 @@ static int read_steps(const char *path, coh_table **table, coh_flow_step **steps
     return rc;
 }
 
-/* FILE with its extension replaced by .csv, in a new string. */
-static char *csv_beside(const char *figure)
-{
-    const char *dot = strrchr(figure, '.');
-    size_t stem = dot != NULL ? (size_t)(dot - figure) : strlen(figure);
-    char *p = malloc(stem + 5);
-    if (p != NULL) {
-        memcpy(p, figure, stem);
-        memcpy(p + stem, ".csv", 5);
-    }
-    return p;
-}
-
 /* Are a and b the same existing file? */
 static bool same_file(const char *a, const char *b)
 {
@@ -336,19 +280,19 @@ static int run(int argc, char **argv)
     }
     /* the counts beside each figure (FILE with .csv), once per name;
      * they must not replace the steps file they come from */
-    csvs = calloc(o.n_outs, sizeof *csvs);
+    csvs = calloc(o.outs.n, sizeof *csvs);
     if (csvs == NULL) {
         rc = cli_fail(COH_ENOMEM, NULL);
         goto done;
     }
-    for (size_t k = 0; k < o.n_outs; k++) {
-        if ((csvs[k] = csv_beside(o.outs[k])) == NULL) {
+    for (size_t k = 0; k < o.outs.n; k++) {
+        if ((csvs[k] = cli_csv_beside(o.outs.v[k])) == NULL) {
             rc = cli_fail(COH_ENOMEM, NULL);
             goto done;
         }
         if (same_file(csvs[k], path)) {
             rc = cli_usage_error("plot flow", "the counts of --out '%s' would replace the "
-                                 "steps file '%s': name the figure differently", o.outs[k], path);
+                                 "steps file '%s': name the figure differently", o.outs.v[k], path);
             goto done;
         }
     }
@@ -357,10 +301,10 @@ static int run(int argc, char **argv)
         goto done;
     o.spec.steps = steps;
     o.spec.n_steps = n_steps;
-    for (size_t k = 0; k < o.n_outs; k++) {
+    for (size_t k = 0; k < o.outs.n; k++) {
         coh_error err;
         coh_error_clear(&err);
-        coh_status st = coh_plot_flow(&o.spec, o.outs[k], NULL, &err);
+        coh_status st = coh_plot_flow(&o.spec, o.outs.v[k], NULL, &err);
         if (st == COH_EINVAL && strncmp(err.msg, "step ", 5) == 0) {
             /* a problem of the counts: name the line of the step */
             size_t step = (size_t)strtoul(err.msg + 5, NULL, 10);
@@ -385,12 +329,12 @@ static int run(int argc, char **argv)
     }
     rc = EXIT_OK;
 done:
-    for (size_t k = 0; csvs != NULL && k < o.n_outs; k++)
+    for (size_t k = 0; csvs != NULL && k < o.outs.n; k++)
         free(csvs[k]);
     free(csvs);
     free(steps);
     coh_table_free(t);
-    free(o.outs);
+    cli_figure_outs_free(&o.outs);
     return rc;
 }
 

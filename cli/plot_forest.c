@@ -33,8 +33,7 @@ typedef struct label_opt {
 
 typedef struct forest_opts {
     cli_cox_model_opts m;
-    const char **outs;
-    size_t n_outs;
+    cli_figure_outs outs;
     label_opt *labels;
     size_t n_labels;
     coh_plot_forest_spec spec;
@@ -43,37 +42,10 @@ typedef struct forest_opts {
 static void forest_opts_free(forest_opts *o)
 {
     cli_cox_model_opts_free(&o->m);
-    free(o->outs);
+    cli_figure_outs_free(&o->outs);
     for (size_t k = 0; k < o->n_labels; k++)
         free(o->labels[k].var);
     free(o->labels);
-}
-
-/* A number option in [lo, hi]: 0, or a usage error. */
-static int number_value(cli_args *a, const char *opt, const char *v, double lo, double hi,
-                        const char *what, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || errno != 0 || !(x >= lo && x <= hi))
-        return cli_usage_error(a->cmd, "%s wants %s from %g to %g, got '%s'", opt, what, lo, hi,
-                               v);
-    *out = x;
-    return 0;
-}
-
-/* A whole-number option in [lo, hi]: 0, or a usage error. */
-static int int_value(cli_args *a, const char *opt, const char *v, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno != 0 || x < lo || x > hi)
-        return cli_usage_error(a->cmd, "%s wants a whole number from %d to %d, got '%s'", opt,
-                               lo, hi, v);
-    *out = (int)x;
-    return 0;
 }
 
 /* Record a --label TERM=TEXT (the text must be UTF-8; the term is checked
@@ -98,21 +70,6 @@ static int add_label(cli_args *a, const char *opt, const char *v, forest_opts *o
     return 0;
 }
 
-/* Record a figure's file name: 0, or the exit code after the message. */
-static int add_out(cli_args *a, const char *v, forest_opts *o)
-{
-    coh_plot_format f;
-    if (coh_plot_format_of(v, &f) != COH_OK)
-        return cli_usage_error(a->cmd, "--out '%s': the figure's file name must end in .svg, "
-                                       ".pdf or .png", v);
-    const char **no = realloc(o->outs, (o->n_outs + 1) * sizeof *no);
-    if (no == NULL)
-        return cli_fail(COH_ENOMEM, NULL);
-    o->outs = no;
-    o->outs[o->n_outs++] = v;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, forest_opts *o, cli_data_opts *d, const char **path)
 {
     cli_args a = {.argc = argc, .argv = argv, .i = 1, .cmd = CMD};
@@ -125,34 +82,15 @@ static int parse_args(int argc, char **argv, forest_opts *o, cli_data_opts *d, c
         if (cli_cox_model_opt(&o->m, &a, &rc)) {
             if (rc)
                 return rc;
-        } else if (cli_opt(&a, "--out", true, &v, &bad)) {
-            if (!bad && (rc = add_out(&a, v, o)) != 0)
-                return rc;
-        } else if (cli_opt(&a, "--width", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--width", v, 1, 200, "inches", &st->width))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--height", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--height", v, 1, 200, "inches", &st->height))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--dpi", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--dpi", v, 10, 2400, "a resolution", &st->dpi))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--font-size", true, &v, &bad)) {
-            if (!bad && number_value(&a, "--font-size", v, 4, 72, "points", &st->font_size))
-                return EXIT_USAGE;
-        } else if (cli_opt(&a, "--font", true, &v, &bad)) {
-            if (!bad && (v[0] == '\0' || !coh_text_is_utf8(v)))
-                return cli_usage_error(a.cmd, "--font wants a font family such as "
-                                              "'Liberation Sans'");
-            st->font = v;
-        } else if (cli_opt(&a, "--grayscale", false, &v, &bad)) {
-            st->grayscale = true;
+        } else if ((got = cli_figure_opt(&a, &o->outs, st)) != 0) {
+            if (got < 0)
+                return -got;
         } else if (cli_opt(&a, "--title", true, &v, &bad)) {
             o->spec.title = v;
         } else if (cli_opt(&a, "--x-title", true, &v, &bad)) {
             o->spec.x_title = v;
         } else if (cli_opt(&a, "--p-digits", true, &v, &bad)) {
-            if (!bad && int_value(&a, "--p-digits", v, 1, 6, &o->spec.p_digits))
+            if (!bad && cli_int(&a, "--p-digits", v, 1, 6, &o->spec.p_digits))
                 return EXIT_USAGE;
         } else if (cli_opt(&a, "--label", true, &v, &bad) ||
                    cli_opt(&a, "--labels", true, &v, &bad)) {
@@ -167,7 +105,7 @@ static int parse_args(int argc, char **argv, forest_opts *o, cli_data_opts *d, c
     int rc = cli_cox_model_check(&o->m, a.cmd, *path);
     if (rc)
         return rc;
-    if (o->n_outs == 0)
+    if (o->outs.n == 0)
         return cli_usage_error(a.cmd, "--out FILE.svg|pdf|png is required");
     const char *texts[] = {o->spec.title, o->spec.x_title};
     const char *names[] = {"--title", "--x-title"};
@@ -301,19 +239,6 @@ static int build_rows(const forest_opts *o, const coh_design *des, const coh_cox
 
 /* ---- output --------------------------------------------------------------------- */
 
-/* FILE.svg -> FILE.csv (a new string, or NULL). */
-static char *csv_path(const char *figure)
-{
-    const char *dot = strrchr(figure, '.');
-    size_t stem = dot != NULL ? (size_t)(dot - figure) : strlen(figure);
-    char *p = malloc(stem + 5);
-    if (p != NULL) {
-        memcpy(p, figure, stem);
-        memcpy(p + stem, ".csv", 5);
-    }
-    return p;
-}
-
 static int write_csv(const coh_plot_forest_spec *spec, const char *path)
 {
     coh_outfile of;
@@ -334,17 +259,17 @@ static int write_csv(const coh_plot_forest_spec *spec, const char *path)
 static int write_outputs(const forest_opts *o, const coh_plot_forest_spec *spec)
 {
     int rc = EXIT_OK;
-    char **csvs = calloc(o->n_outs, sizeof *csvs);
+    char **csvs = calloc(o->outs.n, sizeof *csvs);
     if (csvs == NULL)
         return cli_fail(COH_ENOMEM, NULL);
-    for (size_t k = 0; k < o->n_outs && rc == EXIT_OK; k++) {
+    for (size_t k = 0; k < o->outs.n && rc == EXIT_OK; k++) {
         coh_error err;
-        coh_status st = coh_plot_forest(spec, o->outs[k], NULL, &err);
+        coh_status st = coh_plot_forest(spec, o->outs.v[k], NULL, &err);
         if (st != COH_OK) {
             rc = cli_fail(st, err.msg);
             break;
         }
-        if ((csvs[k] = csv_path(o->outs[k])) == NULL) {
+        if ((csvs[k] = cli_csv_beside(o->outs.v[k])) == NULL) {
             rc = cli_fail(COH_ENOMEM, NULL);
             break;
         }
@@ -354,7 +279,7 @@ static int write_outputs(const forest_opts *o, const coh_plot_forest_spec *spec)
         if (!seen)
             rc = write_csv(spec, csvs[k]);
     }
-    for (size_t k = 0; k < o->n_outs; k++)
+    for (size_t k = 0; k < o->outs.n; k++)
         free(csvs[k]);
     free(csvs);
     return rc;
@@ -423,18 +348,7 @@ const cli_command cli_plot_forest = {
     "(FILE with .csv): label,heading,hr,lower,upper,p,reference.\n"
     "\n"
     "Model options (as 'cohort cox'):\n"
-    "  --terms A,B,A:B       model terms: columns, or A:B for an interaction\n"
-    "  --categorical C,...   treat these numeric columns as factors\n"
-    "  --ref C=LEVEL,...     reference level of a factor (default: the first)\n"
-    "  --per A=STEP,...      hazard ratio per STEP units (e.g. age=10)\n"
-    "  --event-value V,...   values meaning an event (default 1)\n"
-    "  --censor-value V,...  values meaning censored (default 0)\n"
-    "  --strata COL          separate baseline hazards\n"
-    "  --weights COL         case weights (> 0)\n"
-    "  --cluster COL         robust variance clustered on COL\n"
-    "  --robust              robust (sandwich) variance\n"
-    "  --ties T              efron (default, as R) or breslow (as SAS/SPSS)\n"
-    "  --where EXPR          use only rows where the SQL expression is true\n"
+    CLI_COX_MODEL_HELP
     "  --entry-screen P, --select M, --stay P, --enter P, --select-test T\n"
     "                        variable selection: plot the final model\n"
     "  --max-iter N, --eps E Newton-Raphson limits (default 20, 1e-9, as R)\n"

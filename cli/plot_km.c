@@ -13,20 +13,17 @@
 
 typedef struct plot_opts {
     coh_plot_km_spec spec;
-    const char **out;    /* --out, in order */
-    size_t n_out;
+    cli_figure_outs out; /* --out, in order */
     bool no_p;
 } plot_opts;
 
-/* A number in [lo, hi] for option `opt`, or a usage error (its exit code)
- * saying what was wanted. */
-static int number(const cli_args *a, const char *opt, const char *v, double lo, double hi,
-                  const char *what, double *out)
+/* A time option: a finite number above 0, or a usage error (its exit code). */
+static int positive_time(cli_args *a, const char *opt, const char *v, double *out)
 {
     char *end;
     double x = strtod(v, &end);
-    if (end == v || *end != '\0' || !isfinite(x) || x < lo || x > hi)
-        return cli_usage_error(a->cmd, "%s wants %s, got '%s'", opt, what, v);
+    if (end == v || *end != '\0' || !isfinite(x) || !(x > 0))
+        return cli_usage_error(a->cmd, "%s wants a positive time, got '%s'", opt, v);
     *out = x;
     return 0;
 }
@@ -38,30 +35,10 @@ static int figure_option(plot_opts *p, cli_args *a)
     coh_plot_km_spec *s = &p->spec;
     const char *v = NULL;
     int bad = 0, rc = 0;
-    if (cli_opt(a, "--out", true, &v, &bad)) {
-        coh_plot_format f;
-        if (!bad && coh_plot_format_of(v, &f) != COH_OK)
-            rc = cli_usage_error(a->cmd, "--out wants a file name ending in .svg, .pdf or "
-                                         ".png, got '%s'", v);
-        else if (!bad)
-            p->out[p->n_out++] = v;
-    } else if (cli_opt(a, "--width", true, &v, &bad)) {
-        if (!bad)
-            rc = number(a, "--width", v, 0.5, 200, "inches from 0.5 to 200", &s->style.width);
-    } else if (cli_opt(a, "--height", true, &v, &bad)) {
-        if (!bad)
-            rc = number(a, "--height", v, 0.5, 200, "inches from 0.5 to 200", &s->style.height);
-    } else if (cli_opt(a, "--dpi", true, &v, &bad)) {
-        if (!bad)
-            rc = number(a, "--dpi", v, 10, 2400, "a resolution from 10 to 2400", &s->style.dpi);
-    } else if (cli_opt(a, "--font", true, &v, &bad)) {
-        s->style.font = v;
-    } else if (cli_opt(a, "--font-size", true, &v, &bad)) {
-        if (!bad)
-            rc = number(a, "--font-size", v, 4, 36, "points from 4 to 36", &s->style.font_size);
-    } else if (cli_opt(a, "--grayscale", false, &v, &bad)) {
-        s->style.grayscale = true;
-    } else if (cli_opt(a, "--ci", false, &v, &bad)) {
+    int shared = cli_figure_opt(a, &p->out, &s->style);
+    if (shared != 0)
+        return shared;
+    if (cli_opt(a, "--ci", false, &v, &bad)) {
         s->ci = true;
     } else if (cli_opt(a, "--no-censor-marks", false, &v, &bad)) {
         s->censor_marks = false;
@@ -75,10 +52,10 @@ static int figure_option(plot_opts *p, cli_args *a)
         s->cum_events = true;
     } else if (cli_opt(a, "--x-max", true, &v, &bad)) {
         if (!bad)
-            rc = number(a, "--x-max", v, 1e-300, INFINITY, "a positive time", &s->x_max);
+            rc = positive_time(a, "--x-max", v, &s->x_max);
     } else if (cli_opt(a, "--x-step", true, &v, &bad)) {
         if (!bad)
-            rc = number(a, "--x-step", v, 1e-300, INFINITY, "a positive time", &s->x_step);
+            rc = positive_time(a, "--x-step", v, &s->x_step);
     } else if (cli_opt(a, "--title", true, &v, &bad)) {
         s->title = v;
     } else if (cli_opt(a, "--x-title", true, &v, &bad)) {
@@ -95,20 +72,6 @@ static int figure_option(plot_opts *p, cli_args *a)
     if (bad)
         return -bad;
     return rc ? -rc : 1;
-}
-
-/* FILE with its extension replaced by .csv, in a new string (NULL: out of
- * memory).  The figure's name has an extension (checked with --out). */
-static char *csv_path(const char *figure)
-{
-    const char *dot = strrchr(figure, '.');
-    size_t stem = dot != NULL ? (size_t)(dot - figure) : strlen(figure);
-    char *p = malloc(stem + 5);
-    if (p != NULL) {
-        memcpy(p, figure, stem);
-        memcpy(p + stem, ".csv", 5);
-    }
-    return p;
 }
 
 /* The number-at-risk table of `d` as CSV at `path`, whole or not at all. */
@@ -138,11 +101,10 @@ static int run(int argc, char **argv)
     memset(&p, 0, sizeof p);
     coh_plot_km_spec_init(&p.spec);
     cli_km_input *in = cli_km_input_new();
-    p.out = calloc((size_t)argc, sizeof *p.out);
-    char **csv = calloc((size_t)argc, sizeof *csv);
+    char **csv = calloc((size_t)argc, sizeof *csv); /* at most one per --out */
     size_t n_csv = 0;
     int rc = EXIT_OK;
-    if (in == NULL || p.out == NULL || csv == NULL) {
+    if (in == NULL || csv == NULL) {
         rc = cli_fail(COH_ENOMEM, NULL);
         goto done;
     }
@@ -159,7 +121,7 @@ static int run(int argc, char **argv)
         if (got == 0 && (rc = cli_km_input_arg(in, &a)) != 0)
             goto done;
     }
-    if (p.n_out == 0) {
+    if (p.out.n == 0) {
         rc = cli_usage_error(a.cmd, "--out FILE.svg|pdf|png is required");
         goto done;
     }
@@ -167,22 +129,22 @@ static int run(int argc, char **argv)
         goto done;
     if (p.no_p)
         p.spec.annotation = NULL;
-    for (size_t k = 0; k < p.n_out && rc == EXIT_OK; k++) {
+    for (size_t k = 0; k < p.out.n && rc == EXIT_OK; k++) {
         bool again = false;
         for (size_t j = 0; j < k; j++)
-            again = again || strcmp(p.out[j], p.out[k]) == 0;
+            again = again || strcmp(p.out.v[j], p.out.v[k]) == 0;
         if (again)
             continue; /* the same file twice: drawn once */
         coh_plot_km_drawn *drawn = NULL;
         coh_error err;
         coh_error_clear(&err);
-        coh_status st = coh_plot_km(&p.spec, p.out[k], &drawn, &err);
+        coh_status st = coh_plot_km(&p.spec, p.out.v[k], &drawn, &err);
         if (st != COH_OK) {
             rc = cli_fail(st, err.msg);
             break;
         }
         /* the table beside it, once per name (a.png and a.pdf share a.csv) */
-        char *name = csv_path(p.out[k]);
+        char *name = cli_csv_beside(p.out.v[k]);
         if (name == NULL) {
             rc = cli_fail(COH_ENOMEM, NULL);
         } else {
@@ -202,7 +164,7 @@ done:
     for (size_t j = 0; j < n_csv; j++)
         free(csv[j]);
     free(csv);
-    free(p.out);
+    cli_figure_outs_free(&p.out);
     cli_km_input_free(in);
     return rc;
 }

@@ -64,19 +64,6 @@ static const assign *assign_find(const assign *list, size_t n, const char *var)
     return NULL;
 }
 
-/* An integer option value in lo..hi: 0, or a usage error. */
-static int int_value(cli_args *a, const char *opt, const char *v, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno != 0 || x < lo || x > hi)
-        return cli_usage_error(a->cmd, "%s wants a whole number from %d to %d, got '%s'", opt,
-                               lo, hi, v);
-    *out = (int)x;
-    return 0;
-}
-
 /* Which of `names` is `v`: its index, or -1 after a usage error. */
 static int choice(cli_args *a, const char *opt, const char *v, const char *const *names, int n)
 {
@@ -137,16 +124,16 @@ static int parse_args(int argc, char **argv, table_opts *o, cli_data_opts *d, co
                 if (assign_add(&a, "--digits", v, &o->digits, &o->n_digits) < 0)
                     return EXIT_USAGE;
                 int dummy;
-                if (int_value(&a, "--digits", o->digits[o->n_digits - 1].value, 0, 10, &dummy))
+                if (cli_int(&a, "--digits", o->digits[o->n_digits - 1].value, 0, 10, &dummy))
                     return EXIT_USAGE;
-            } else if (int_value(&a, "--digits", v, 0, 10, &o->spec.digits)) {
+            } else if (cli_int(&a, "--digits", v, 0, 10, &o->spec.digits)) {
                 return EXIT_USAGE;
             }
         } else if (cli_opt(&a, "--pct-digits", true, &v, &bad)) {
-            if (!bad && int_value(&a, "--pct-digits", v, 0, 6, &o->spec.pct_digits))
+            if (!bad && cli_int(&a, "--pct-digits", v, 0, 6, &o->spec.pct_digits))
                 return EXIT_USAGE;
         } else if (cli_opt(&a, "--p-digits", true, &v, &bad)) {
-            if (!bad && int_value(&a, "--p-digits", v, 1, 6, &o->spec.p_digits))
+            if (!bad && cli_int(&a, "--p-digits", v, 1, 6, &o->spec.p_digits))
                 return EXIT_USAGE;
         } else if (cli_opt(&a, "--summary", true, &v, &bad)) {
             if (!bad && (k = choice(&a, "--summary", v, summaries, 3)) < 0)

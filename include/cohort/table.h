@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cohort/status.h"
 
@@ -116,6 +117,11 @@ coh_column *coh_table_find(const coh_table *t, const char *name);
  * double (printf "%.15g" to "%.17g"); "NA", "Inf", "-Inf" for non-finite
  * values.  `buf` should hold at least 32 bytes. */
 void coh_format_num(double v, char *buf, size_t size);
+/* Write `s` as one CSV field (RFC 4180): quoted when it holds a comma, a
+ * quote, CR or LF, with quotes doubled; NULL writes nothing (an empty
+ * field).  The one CSV writer of every table and figure. */
+void coh_csv_field(const char *s, FILE *out);
+
 /* Is `s` well-formed UTF-8 (as every text in a coh_table is)?  For text
  * that comes from elsewhere, such as command-line options, before it goes
  * into JSON, HTML or XLSX.  NULL is not. */

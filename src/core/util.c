@@ -81,3 +81,20 @@ bool coh_text_is_utf8(const char *s)
     size_t len = strlen(s);
     return coh_utf8_check(s, len) == len;
 }
+
+void coh_csv_field(const char *s, FILE *out)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}

@@ -1177,23 +1177,6 @@ coh_status coh_plot_flow(const coh_plot_flow_spec *spec, const char *path,
     return COH_OK;
 }
 
-/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or line
- * break. */
-static void csv_field(const char *s, FILE *out)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 coh_status coh_plot_flow_csv(const coh_plot_flow_spec *spec, FILE *out)
 {
     static const char *const kinds[] = {"start", "exclude", "box", "group"};
@@ -1208,7 +1191,7 @@ coh_status coh_plot_flow_csv(const coh_plot_flow_spec *spec, FILE *out)
         coh_format_num(s->n, nb, sizeof nb);
         coh_format_num(plan.remaining[i], rb, sizeof rb);
         fprintf(out, "%zu,%s,", i + 1, kinds[s->kind]);
-        csv_field(s->label, out);
+        coh_csv_field(s->label, out);
         fprintf(out, ",%s,%s\n", nb, rb);
     }
     plan_free(&plan);

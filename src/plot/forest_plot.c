@@ -721,25 +721,6 @@ done:
 
 /* ---- CSV ------------------------------------------------------------------------ */
 
-/* A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line
- * break; NULL is an empty field. */
-static void csv_field(const char *s, FILE *out)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            fputc('"', out);
-        fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out)
 {
     if (spec == NULL || out == NULL || (spec->rows == NULL && spec->n_rows > 0))
@@ -747,9 +728,9 @@ coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out)
     fputs("label,heading,hr,lower,upper,p,reference\n", out);
     for (size_t i = 0; i < spec->n_rows; i++) {
         const coh_plot_forest_row *r = &spec->rows[i];
-        csv_field(r->label, out);
+        coh_csv_field(r->label, out);
         fputc(',', out);
-        csv_field(r->heading, out);
+        coh_csv_field(r->heading, out);
         double v[4] = {r->hr, r->lower, r->upper, r->p};
         for (size_t k = 0; k < 4; k++) {
             char b[40] = "";

@@ -917,22 +917,6 @@ done:
 
 /* ---- the numbers as CSV ---------------------------------------------------------------- */
 
-/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break. */
-static void csv_field(const char *s, FILE *out)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 coh_status coh_plot_km_drawn_csv(const coh_plot_km_drawn *d, const coh_plot_km_spec *spec,
                                  FILE *out)
 {
@@ -945,7 +929,7 @@ coh_status coh_plot_km_drawn_csv(const coh_plot_km_drawn *d, const coh_plot_km_s
             coh_format_num(d->tick_time[k], t, sizeof t);
             coh_format_num(d->risk_n[c * d->n_ticks + k], n, sizeof n);
             coh_format_num(d->risk_events[c * d->n_ticks + k], e, sizeof e);
-            csv_field(spec->curves[c].label ? spec->curves[c].label : "", out);
+            coh_csv_field(spec->curves[c].label ? spec->curves[c].label : "", out);
             fprintf(out, ",%s,%s,%s\n", t, n, e);
         }
     return ferror(out) ? COH_EIO : COH_OK;
