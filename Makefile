@@ -33,8 +33,8 @@ CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
 LDFLAGS += $(filter -fsanitize=%,$(OPT)) -pthread
 # cairo's include path comes from pkg-config (evaluated in the sub-makes
 # that compile, which run after `make deps` has installed it)
-CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
-LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lcairo -lm
+CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
+LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lcairo -lfontconfig -lz -lm
 TEST_LIBS = -lexpat
 
 VERSION := $(shell cat VERSION)

@@ -145,6 +145,11 @@ typedef struct cli_figure_outs {
  * exit code after a message. */
 int cli_figure_opt(cli_args *a, cli_figure_outs *outs, coh_plot_style *st);
 void cli_figure_outs_free(cli_figure_outs *outs);
+/* Before anything is drawn: no figure and no CSV beside one may be the
+ * input file `input` (the same file, by device and inode, whatever its
+ * name), and none may be an existing directory.  EXIT_OK, or EXIT_USAGE
+ * after a message. */
+int cli_figure_outs_check(const cli_figure_outs *outs, const char *input, const char *cmd);
 
 /* `cohort plot km` takes the data and curve options of `cohort km` and
  * fits its curves with the same code: new, offer each argument that is
@@ -155,6 +160,8 @@ typedef struct cli_km_input cli_km_input;
 cli_km_input *cli_km_input_new(void);
 int cli_km_input_arg(cli_km_input *in, cli_args *a);
 int cli_km_input_fit(cli_km_input *in, const cli_args *a, coh_plot_km_spec *spec);
+/* The data file named on the command line (NULL before one was seen). */
+const char *cli_km_input_path(const cli_km_input *in);
 void cli_km_input_free(cli_km_input *in);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -508,6 +509,12 @@ int cli_figure_opt(cli_args *a, cli_figure_outs *outs, coh_plot_style *st)
             return -cli_usage_error(a->cmd, "--font wants a font family name such as "
                                             "'DejaVu Sans' or 'Liberation Sans'");
         st->font = v;
+        char used[128];
+        if (!coh_plot_font_available(v, used, sizeof used)) {
+            fprintf(stderr, "cohort %s: warning: font '", a->cmd);
+            cli_put_clean(v, stderr);
+            fprintf(stderr, "' is not installed; '%s' is drawn instead\n", used);
+        }
         return 1;
     }
     if (cli_opt(a, "--grayscale", false, &v, &bad)) {
@@ -522,4 +529,41 @@ void cli_figure_outs_free(cli_figure_outs *outs)
     free(outs->v);
     outs->v = NULL;
     outs->n = 0;
+}
+
+/* Are a and b the same existing file? */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static bool is_directory(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int cli_figure_outs_check(const cli_figure_outs *outs, const char *input, const char *cmd)
+{
+    for (size_t k = 0; k < outs->n; k++) {
+        char *csv = cli_csv_beside(outs->v[k]);
+        if (csv == NULL)
+            return cli_fail(COH_ENOMEM, NULL);
+        const char *names[2] = {outs->v[k], csv};
+        int rc = EXIT_OK;
+        for (size_t j = 0; j < 2 && rc == EXIT_OK; j++) {
+            if (input != NULL && same_file(names[j], input))
+                rc = cli_usage_error(cmd, "%s '%s' would replace the input file '%s': name "
+                                          "the figure differently",
+                                     j ? "the CSV beside --out" : "--out", names[j], input);
+            else if (is_directory(names[j]))
+                rc = cli_usage_error(cmd, "'%s' is a directory, not a file to write", names[j]);
+        }
+        free(csv);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
 }

@@ -1077,6 +1077,11 @@ int cli_km_input_fit(cli_km_input *in, const cli_args *a, coh_plot_km_spec *spec
     return EXIT_OK;
 }
 
+const char *cli_km_input_path(const cli_km_input *in)
+{
+    return in->path;
+}
+
 void cli_km_input_free(cli_km_input *in)
 {
     if (in == NULL)

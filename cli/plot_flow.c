@@ -235,14 +235,6 @@ static int read_steps(const char *path, coh_table **table, coh_flow_step **steps
     return rc;
 }
 
-/* Are a and b the same existing file? */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 static int write_counts(const coh_plot_flow_spec *spec, const char *path)
 {
     coh_error err;
@@ -290,12 +282,9 @@ static int run(int argc, char **argv)
             rc = cli_fail(COH_ENOMEM, NULL);
             goto done;
         }
-        if (same_file(csvs[k], path)) {
-            rc = cli_usage_error("plot flow", "the counts of --out '%s' would replace the "
-                                 "steps file '%s': name the figure differently", o.outs.v[k], path);
-            goto done;
-        }
     }
+    if ((rc = cli_figure_outs_check(&o.outs, path, "plot flow")) != EXIT_OK)
+        goto done;
     size_t n_steps = 0;
     if ((rc = read_steps(path, &t, &steps, &n_steps)) != EXIT_OK)
         goto done;

@@ -304,6 +304,8 @@ static int run(int argc, char **argv)
         rc = rc == 1 ? EXIT_OK : rc;
         goto done;
     }
+    if ((rc = cli_figure_outs_check(&o.outs, path, CMD)) != EXIT_OK)
+        goto done;
     if ((rc = cli_cox_load(&o.m, &d, path, CMD, &model)) != EXIT_OK ||
         (rc = cli_cox_fit_model(&o.m, &model)) != EXIT_OK)
         goto done;

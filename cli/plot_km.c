@@ -125,6 +125,8 @@ static int run(int argc, char **argv)
         rc = cli_usage_error(a.cmd, "--out FILE.svg|pdf|png is required");
         goto done;
     }
+    if ((rc = cli_figure_outs_check(&p.out, cli_km_input_path(in), a.cmd)) != EXIT_OK)
+        goto done;
     if ((rc = cli_km_input_fit(in, &a, &p.spec)) != EXIT_OK)
         goto done;
     if (p.no_p)

@@ -2,7 +2,8 @@
  *
  *   png_check   the 8-byte PNG signature, then an IHDR chunk first; its
  *               width and height; and that the chunks run to IEND with
- *               their lengths (ISO/IEC 15948 sections 5.2-5.3)
+ *               their lengths and CRCs (ISO/IEC 15948 sections 5.2-5.3)
+ *   png_dpi     the resolution its pHYs chunk records
  *   pdf_check   "%PDF-1.x" first, "%%EOF" last, "startxref" pointing at an
  *               "xref" table whose in-use entries each point at "N G obj"
  *               for their own object number (ISO 32000-1 section 7.5)
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* The whole file in a new buffer (NUL-terminated), or NULL. */
 static char *plot_slurp(const char *path, size_t *len)
@@ -80,6 +82,12 @@ static int png_check(const char *path, uint32_t *width, uint32_t *height, char *
                 snprintf(why, size, "chunk at %zu runs past the end", pos);
                 break;
             }
+            /* every chunk's CRC over its type and data */
+            uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b + pos + 4, clen + 4);
+            if (crc != be32(b + pos + 8 + clen)) {
+                snprintf(why, size, "bad CRC in the chunk at %zu", pos);
+                break;
+            }
             if (memcmp(b + pos + 4, "IEND", 4) == 0) {
                 ok = pos + 12 == len;
                 if (!ok)
@@ -91,6 +99,26 @@ static int png_check(const char *path, uint32_t *width, uint32_t *height, char *
     }
     free(b);
     return ok;
+}
+
+/* The resolution in a PNG's pHYs chunk, in dots per inch (0 without one). */
+static __attribute__((unused)) double png_dpi(const char *path)
+{
+    size_t len;
+    unsigned char *b = (unsigned char *)plot_slurp(path, &len);
+    double dpi = 0;
+    for (size_t pos = 8; b != NULL && pos + 12 <= len;) {
+        uint32_t clen = be32(b + pos);
+        if (clen > len - pos - 12)
+            break;
+        if (memcmp(b + pos + 4, "pHYs", 4) == 0 && clen == 9 && b[pos + 16] == 1) {
+            dpi = be32(b + pos + 8) * 0.0254;
+            break;
+        }
+        pos += 12 + clen;
+    }
+    free(b);
+    return dpi;
 }
 
 static int pdf_check(const char *path, char *why, size_t size)

@@ -39,6 +39,11 @@ typedef struct coh_plot_style {
 
 void coh_plot_style_init(coh_plot_style *s);
 
+/* Is a font of `family` installed (fontconfig)?  When not, fontconfig
+ * substitutes another; *used (size bytes, may be NULL) gets the family
+ * that will be drawn. */
+bool coh_plot_font_available(const char *family, char *used, size_t size);
+
 /* ---- Kaplan-Meier ----------------------------------------------------- */
 
 typedef struct coh_plot_km_curve {

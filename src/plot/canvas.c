@@ -2,6 +2,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <ctype.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cohort/outfile.h"
 #include "core/core.h"
@@ -20,6 +22,34 @@ void coh_plot_style_init(coh_plot_style *s)
     s->dpi = 300;
     s->font = "DejaVu Sans";
     s->font_size = 9;
+}
+
+bool coh_plot_font_available(const char *family, char *used, size_t size)
+{
+    if (used != NULL && size > 0)
+        used[0] = '\0';
+    if (family == NULL)
+        return false;
+    FcPattern *pat = FcNameParse((const FcChar8 *)family);
+    if (pat == NULL)
+        return false;
+    /* match as cairo does: the configuration's substitutions, then the
+     * defaults, then the best installed font */
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcResult res;
+    FcPattern *match = FcFontMatch(NULL, pat, &res);
+    bool found = false;
+    FcChar8 *got = NULL;
+    if (match != NULL && FcPatternGetString(match, FC_FAMILY, 0, &got) == FcResultMatch) {
+        found = strcasecmp((const char *)got, family) == 0;
+        if (used != NULL && size > 0)
+            snprintf(used, size, "%s", (const char *)got);
+    }
+    if (match != NULL)
+        FcPatternDestroy(match);
+    FcPatternDestroy(pat);
+    return found;
 }
 
 coh_status coh_plot_format_of(const char *path, coh_plot_format *out)
@@ -167,6 +197,75 @@ void canvas_abort(canvas *c)
     memset(c, 0, sizeof *c);
 }
 
+/* ---- PNG with its resolution ------------------------------------------- */
+
+typedef struct png_buf {
+    unsigned char *data;
+    size_t len, cap;
+} png_buf;
+
+static cairo_status_t png_append(void *closure, const unsigned char *data, unsigned int length)
+{
+    png_buf *b = closure;
+    if (b->len + length > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->len + length)
+            cap *= 2;
+        unsigned char *nd = realloc(b->data, cap);
+        if (nd == NULL)
+            return CAIRO_STATUS_NO_MEMORY;
+        b->data = nd;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, length);
+    b->len += length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* cairo writes no pHYs chunk, so readers assume 72 dpi and a 300 dpi
+ * figure would open 4 times too large in Word or a journal's checker.
+ * The PNG is made in memory and a pHYs chunk (ISO/IEC 15948 section
+ * 11.3.5.3: pixels per metre, unit 1) goes right after IHDR, which is
+ * always the first chunk, 8 + 25 bytes into the file. */
+static cairo_status_t write_png(canvas *c)
+{
+    png_buf b = {NULL, 0, 0};
+    cairo_status_t cs = cairo_surface_write_to_png_stream(c->surface, png_append, &b);
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        free(b.data);
+        return cs;
+    }
+    const size_t after_ihdr = 8 + 25;
+    if (b.len < after_ihdr || memcmp(b.data + 12, "IHDR", 4) != 0) {
+        free(b.data);
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    unsigned char phys[21];
+    uint32_t ppm = (uint32_t)lround(c->style->dpi / 0.0254);
+    put_be32(phys, 9);
+    memcpy(phys + 4, "pHYs", 4);
+    put_be32(phys + 8, ppm);
+    put_be32(phys + 12, ppm);
+    phys[16] = 1; /* the unit is the metre */
+    put_be32(phys + 17, (uint32_t)crc32(crc32(0L, Z_NULL, 0), phys + 4, 13));
+    FILE *f = fopen(c->tmp, "wb");
+    bool ok = f != NULL && fwrite(b.data, 1, after_ihdr, f) == after_ihdr &&
+              fwrite(phys, 1, sizeof phys, f) == sizeof phys &&
+              fwrite(b.data + after_ihdr, 1, b.len - after_ihdr, f) == b.len - after_ihdr;
+    if (f != NULL)
+        ok = (fclose(f) == 0) && ok;
+    free(b.data);
+    return ok ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
 coh_status canvas_finish(canvas *c, coh_error *err)
 {
     cairo_status_t cs = cairo_status(c->cr);
@@ -174,7 +273,7 @@ coh_status canvas_finish(canvas *c, coh_error *err)
     c->cr = NULL;
     if (cs == CAIRO_STATUS_SUCCESS && c->format == COH_PLOT_PNG) {
         cairo_surface_flush(c->surface);
-        cs = cairo_surface_write_to_png(c->surface, c->tmp);
+        cs = write_png(c);
     }
     cairo_surface_finish(c->surface);
     if (cs == CAIRO_STATUS_SUCCESS)
@@ -349,6 +448,23 @@ size_t palette_dash(const coh_plot_style *s, size_t k, double dash[4])
 
 /* ---- axes ----------------------------------------------------------------- */
 
+/* The decimals a step has (0.25: 2), at most 12. */
+static int step_decimals(double step)
+{
+    int d = 0;
+    while (d < 12 && fabs(step * pow(10, d) - round(step * pow(10, d))) >
+                         1e-9 * fmax(1, fabs(step) * pow(10, d)))
+        d++;
+    return d;
+}
+
+double snap_to_step(double v, double step)
+{
+    double scale = pow(10, step_decimals(step));
+    double r = round(v * scale) / scale;
+    return r == 0 ? 0 : r; /* no negative zero */
+}
+
 size_t axis_ticks(double lo, double hi, double step, int target, double *ticks, size_t max)
 {
     if (!(hi > lo) || !isfinite(lo) || !isfinite(hi) || max == 0)
@@ -381,19 +497,20 @@ size_t axis_ticks(double lo, double hi, double step, int target, double *ticks, 
         double v = k * step;
         if (v > hi + 1e-9 * step)
             break;
-        ticks[n++] = fabs(v) < 1e-12 * step ? 0 : v;
+        /* k * step in floating point is off the decimal value (3 * 0.2 =
+         * 0.6000000000000001), and a number at risk counted there would
+         * miss the subjects whose time is exactly 0.6: snap it back */
+        ticks[n++] = fabs(v) < 1e-12 * step ? 0 : snap_to_step(v, step);
     }
     return n;
 }
 
 void tick_label(double v, double step, char *buf, size_t size)
 {
-    int decimals = 0;
-    /* as many decimals as the step has, at most 6 */
-    while (decimals < 6 && fabs(step * pow(10, decimals) - round(step * pow(10, decimals))) >
-                               1e-9 * fmax(1, fabs(step) * pow(10, decimals)))
-        decimals++;
-    snprintf(buf, size, "%.*f", decimals, v);
-    if (strcmp(buf, "-0") == 0)
+    /* as many decimals as the step has; the origin is plain "0" */
+    if (v == 0 || fabs(v) < 1e-12 * fabs(step)) {
         snprintf(buf, size, "0");
+        return;
+    }
+    snprintf(buf, size, "%.*f", step_decimals(step), v);
 }

@@ -74,7 +74,11 @@ size_t palette_dash(const coh_plot_style *s, size_t k, double dash[4]);
  * > 0, else "nice" steps (1, 2, 2.5, 5 x 10^k) giving about `target`
  * ticks.  Writes at most `max` ticks; returns how many. */
 size_t axis_ticks(double lo, double hi, double step, int target, double *ticks, size_t max);
-/* A tick label: the number with no more decimals than the step needs. */
+/* v rounded to the decimals of `step` (k * 0.2 for k = 3 is 0.6, not
+ * 0.6000000000000001): tick times that equal the times they label. */
+double snap_to_step(double v, double step);
+/* A tick label: the number with no more decimals than the step needs
+ * (at most 12); 0 as "0". */
 void tick_label(double v, double step, char *buf, size_t size);
 
 #endif

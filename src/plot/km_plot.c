@@ -491,6 +491,19 @@ static coh_status check_spec(const coh_plot_km_spec *s, const char *path, coh_er
     for (size_t c = 0; c < s->n_curves; c++)
         if (s->curves[c].km == NULL)
             return coh_error_set(err, COH_EINVAL, "curve %zu has no fit", c + 1);
+    /* every text goes into SVG, PDF and through cairo: UTF-8 only (cairo
+     * would refuse it half-way through the drawing) */
+    const char *texts[] = {s->title, s->x_title, s->y_title, s->legend_title, s->unit,
+                           s->annotation, s->style.font};
+    const char *what[] = {"title", "x-axis title", "y-axis title", "legend title", "time unit",
+                          "annotation", "font name"};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+        if (texts[k] != NULL && !coh_text_is_utf8(texts[k]))
+            return coh_error_set(err, COH_EINVAL, "the %s is not valid UTF-8 text", what[k]);
+    for (size_t c = 0; c < s->n_curves; c++)
+        if (s->curves[c].label != NULL && !coh_text_is_utf8(s->curves[c].label))
+            return coh_error_set(err, COH_EINVAL, "the label of curve %zu is not valid UTF-8 text",
+                                 c + 1);
     if (!(s->style.font_size >= 4 && s->style.font_size <= 36))
         return coh_error_set(err, COH_EINVAL, "font size must be 4 to 36 points, not %g",
                              s->style.font_size);
@@ -522,11 +535,23 @@ static coh_status time_axis(const coh_plot_km_spec *s, km_layout *L, canvas *c,
         range = unit_step(s->unit) > 0 ? unit_step(s->unit) : 1;
     if (!isnan(s->x_step)) {
         L->x_step = s->x_step;
-        L->x_max = isnan(s->x_max) ? fmax(1, ceil(last / s->x_step - 1e-9)) * s->x_step : s->x_max;
+        L->x_max = isnan(s->x_max)
+                       ? snap_to_step(fmax(1, ceil(last / s->x_step - 1e-9)) * s->x_step, s->x_step)
+                       : s->x_max;
         if (L->x_max / L->x_step > KM_MAX_TICKS - 1)
             return coh_error_set(err, COH_EINVAL,
                                  "a time axis step of %g gives more than %d ticks up to %g",
                                  L->x_step, KM_MAX_TICKS - 1, L->x_max);
+        /* a step given by the user must leave room for its labels and the
+         * numbers at risk under them, as the automatic one does */
+        char lab[64];
+        tick_label(floor(L->x_max / L->x_step + 1e-9) * L->x_step, L->x_step, lab, sizeof lab);
+        double w = fmax(need, canvas_text_width(c, lab, ts) + 0.8 * L->fs);
+        if (avail * L->x_step / L->x_max < w)
+            return coh_error_set(err, COH_EINVAL,
+                                 "ticks every %g up to %g are too close for their labels and the "
+                                 "numbers at risk; use a larger step (at least %.3g)",
+                                 L->x_step, L->x_max, w * L->x_max / avail);
     } else {
         double cand[64];
         size_t nc = step_candidates(unit_step(s->unit), range, cand, 64);
@@ -536,7 +561,7 @@ static coh_status time_axis(const coh_plot_km_spec *s, km_layout *L, canvas *c,
             double n_int = fmax(1, ceil(range / cand[i] - 1e-9));
             if (n_int > KM_MAX_AUTO_INTERVALS)
                 continue;
-            double xm = isnan(s->x_max) ? n_int * cand[i] : s->x_max;
+            double xm = isnan(s->x_max) ? snap_to_step(n_int * cand[i], cand[i]) : s->x_max;
             char lab[64];
             tick_label(floor(xm / cand[i] + 1e-9) * cand[i], cand[i], lab, sizeof lab);
             double w = fmax(need, canvas_text_width(c, lab, ts) + 0.8 * L->fs);
@@ -546,8 +571,10 @@ static coh_status time_axis(const coh_plot_km_spec *s, km_layout *L, canvas *c,
                 break;
         }
         if (isnan(L->x_max))
-            L->x_max = isnan(s->x_max) ? fmax(1, ceil(range / L->x_step - 1e-9)) * L->x_step
-                                       : s->x_max;
+            L->x_max = isnan(s->x_max)
+                           ? snap_to_step(fmax(1, ceil(range / L->x_step - 1e-9)) * L->x_step,
+                                          L->x_step)
+                           : s->x_max;
     }
     L->n_ticks = axis_ticks(0, L->x_max, L->x_step, 0, L->ticks, KM_MAX_TICKS);
     if (L->n_ticks == 0)
@@ -694,6 +721,12 @@ coh_status coh_plot_km(const coh_plot_km_spec *spec, const char *path, coh_plot_
     double half_last = fmax(w_num, canvas_text_width(c, buf, &ts)) / 2;
     if (x_of(L, L->ticks[L->n_ticks - 1]) + half_last > W - L->margin) {
         L->x1 = W - L->margin - half_last;
+        if (L->x1 - L->x0 < 12 * fs) {
+            st = coh_error_set(err, COH_EINVAL,
+                               "the time axis's labels (up to %s) leave no room for the panel; "
+                               "use a smaller --x-max or --x-step, or a wider figure", buf);
+            goto done;
+        }
         st = time_axis(spec, L, c, &ts, L->x1 - L->x0, w_num + 0.8 * fs, err);
         if (st != COH_OK)
             goto done;
@@ -816,6 +849,18 @@ coh_status coh_plot_km(const coh_plot_km_spec *spec, const char *path, coh_plot_
             w = fmax(w, canvas_text_width(c, ltitle, &bold));
         }
         double h = (double)nc * pitch + (ltitle[0] ? pitch : 0) - (pitch - L->cap);
+        /* the legend and the annotation must both fit in the panel's height
+         * (they may share a side), else they would leave the figure or
+         * overlap each other */
+        bool annotated = spec->annotation != NULL && spec->annotation[0] != '\0';
+        if (h + (annotated ? L->cap + 1.2 * fs : 0) > L->y1 - L->y0) {
+            free(ltext);
+            st = coh_error_set(err, COH_EINVAL,
+                               "the legend of %zu groups does not fit beside the curves in a "
+                               "figure %.3g inches high at %g points; make it taller or the "
+                               "font smaller", nc, style.height, fs);
+            goto done;
+        }
         double score, lx, ly;
         int where = best_corner(L, spec, paths, w, h, -1, 0, 0, 0, 0, &score);
         corner(L, spec->cumulative, where, w, h, &lx, &ly);

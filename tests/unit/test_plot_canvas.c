@@ -53,9 +53,11 @@ static void test_formats(void)
     check(png_check(path, &w, &h, why, sizeof why), why);
     check_int(w, 600, "2 in at 300 dpi");
     check_int(h, 300, "1 in at 300 dpi");
+    check(fabs(png_dpi(path) - 300) < 0.01, "the PNG records 300 dpi (pHYs)");
     st.dpi = 72;
     check_int(draw(path, &st, &err), COH_OK, "png 72 dpi");
     check(png_check(path, &w, &h, why, sizeof why) && w == 144 && h == 72, "72 dpi size");
+    check(fabs(png_dpi(path) - 72) < 0.02, "the PNG records 72 dpi");
     /* the same drawing gives the same bytes (no dates in the PDF) */
     snprintf(path, sizeof path, "%s/b.pdf", dir);
     check_int(draw(path, &st, &err), COH_OK, "pdf again");
@@ -148,6 +150,16 @@ static void test_axes(void)
     check_str(coh_plot_format_name(COH_PLOT_PNG), "png", "name");
 }
 
+static void test_fonts(void)
+{
+    char used[128];
+    check(coh_plot_font_available("DejaVu Sans", used, sizeof used), "DejaVu Sans installed");
+    check_str(used, "DejaVu Sans", "matched family");
+    check(!coh_plot_font_available("No Such Font Family", used, sizeof used), "missing font");
+    check(used[0] != '\0', "the substitute is named");
+    check(!coh_plot_font_available(NULL, NULL, 0), "NULL");
+}
+
 static void test_palette(void)
 {
     coh_plot_style st;
@@ -176,6 +188,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_axes);
     RUN(test_palette);
+    RUN(test_fonts);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
