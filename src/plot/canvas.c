@@ -78,9 +78,10 @@ const char *coh_plot_format_name(coh_plot_format f)
     return "?";
 }
 
-/* Text is kept as text (outlines would be larger), with hinting off so
- * that the layout does not depend on the output resolution: a figure
- * measured on one surface has the same widths on every other. */
+/* Hinting off, so that the layout does not depend on the output
+ * resolution: a figure measured on one surface has the same widths on
+ * every other.  (PDF keeps text as text; cairo's SVG writes glyph
+ * outlines.) */
 static void set_font_options(cairo_t *cr)
 {
     cairo_font_options_t *fo = cairo_font_options_create();
