@@ -10,7 +10,10 @@
  * level, its reference level first; an interaction with a factor is one
  * row ("age:sex=male") or, with several columns, a heading row and a row
  * per column.  --label replaces a term's name (or a one-row interaction's
- * column name). */
+ * column name).  Every row names its term (the model's name, not its
+ * --label) in the CSV's `term` column, so that the levels of two factors
+ * can be told apart; a coefficient the fit calls possibly infinite
+ * (coh_cox_model.infinite, R's warning) is flagged so. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -150,9 +153,10 @@ static void forest_rows_free(forest_rows *r)
     free(r->v);
 }
 
-/* Append a row with a copy of `label`: 0, or -1 when memory runs out. */
-static int add_row(forest_rows *r, const char *label, const char *heading, const coh_cox_model *f,
-                   long col)
+/* Append a row of term `term` with a copy of `label`: 0, or -1 when
+ * memory runs out. */
+static int add_row(forest_rows *r, const char *label, const char *term, const char *heading,
+                   const coh_cox_model *f, long col)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 16;
@@ -169,7 +173,8 @@ static int add_row(forest_rows *r, const char *label, const char *heading, const
     if ((r->text[r->n] = strdup(label)) == NULL)
         return -1;
     coh_plot_forest_row *row = &r->v[r->n++];
-    *row = (coh_plot_forest_row){r->text[r->n - 1], heading, NAN, NAN, NAN, NAN, col < 0, false};
+    *row = (coh_plot_forest_row){r->text[r->n - 1], term, heading, NAN, NAN, NAN, NAN, col < 0,
+                                 false, false};
     if (col >= 0 && f->n_events > 0) {
         /* exactly what `cohort cox` prints; no events or an aliased column:
          * not estimable (NAN) */
@@ -179,6 +184,7 @@ static int add_row(forest_rows *r, const char *label, const char *heading, const
             row->lower = c.lower;
             row->upper = c.upper;
             row->p = c.p;
+            row->infinite = f->infinite[col];
         }
     }
     return 0;
@@ -189,7 +195,8 @@ static int build_rows(const forest_opts *o, const coh_design *des, const coh_cox
                       forest_rows *rows)
 {
     for (size_t t = 0; t < des->n_terms; t++) {
-        const char *name = term_label(o, des->term_names[t]);
+        const char *term = des->term_names[t];
+        const char *name = term_label(o, term);
         size_t first = des->term_first[t], k = des->term_ncols[t];
         bool interaction = strchr(des->term_names[t], ':') != NULL;
         if (!des->term_factor[t]) {
@@ -202,20 +209,20 @@ static int build_rows(const forest_opts *o, const coh_design *des, const coh_cox
             }
             snprintf(label, sizeof label, "%s%s", name, per);
             for (size_t c = 0; c < k; c++)
-                if (add_row(rows, label, NULL, f, (long)(first + c)))
+                if (add_row(rows, label, term, NULL, f, (long)(first + c)))
                     return -1;
             continue;
         }
         if (interaction && k == 1) {
             /* "age:sex=male": one row, by its --label or its column name */
             const char *label = name != des->term_names[t] ? name : des->col_names[first];
-            if (add_row(rows, label, NULL, f, (long)first))
+            if (add_row(rows, label, term, NULL, f, (long)first))
                 return -1;
             continue;
         }
         const char *heading = name;
         if (!interaction && des->term_ref[t] != NULL) {
-            if (add_row(rows, des->term_ref[t], heading, f, -1))
+            if (add_row(rows, des->term_ref[t], term, heading, f, -1))
                 return -1;
             rows->v[rows->n - 1].indent = true;
             heading = NULL;
@@ -228,7 +235,7 @@ static int build_rows(const forest_opts *o, const coh_design *des, const coh_cox
             if (!interaction && strncmp(col, des->term_names[t], prefix) == 0 &&
                 col[prefix] == '=')
                 label = col + prefix + 1;
-            if (add_row(rows, label, heading, f, (long)(first + c)))
+            if (add_row(rows, label, term, heading, f, (long)(first + c)))
                 return -1;
             rows->v[rows->n - 1].indent = !interaction;
             heading = NULL;
@@ -264,11 +271,20 @@ static int write_outputs(const forest_opts *o, const coh_plot_forest_spec *spec)
         return cli_fail(COH_ENOMEM, NULL);
     for (size_t k = 0; k < o->outs.n && rc == EXIT_OK; k++) {
         coh_error err;
-        coh_status st = coh_plot_forest(spec, o->outs.v[k], NULL, &err);
+        coh_plot_forest_drawn *drawn = NULL;
+        coh_status st = coh_plot_forest(spec, o->outs.v[k], k == 0 ? &drawn : NULL, &err);
         if (st != COH_OK) {
             rc = cli_fail(st, err.msg);
             break;
         }
+        /* the default width grows only when even shortened labels leave
+         * the panel less than its minimum: say so */
+        if (drawn != NULL && spec->style.width <= 0 && drawn->width_pt > 7 * 72 + 1e-9)
+            fprintf(stderr,
+                    "cohort %s: note: the figure is %.2f in wide, not 7 in, so that the plot "
+                    "keeps 2.5 in beside the labels and columns (--width sets the width)\n",
+                    CMD, drawn->width_pt / 72);
+        coh_plot_forest_drawn_free(drawn);
         if ((csvs[k] = cli_csv_beside(o->outs.v[k])) == NULL) {
             rc = cli_fail(COH_ENOMEM, NULL);
             break;
@@ -346,8 +362,13 @@ const cli_command cli_plot_forest = {
     "dashed line at HR = 1, and the columns HR (95% CI) and p.  A factor shows\n"
     "its name as a heading and a row per level, the reference level marked as\n"
     "such; a numeric term shows one row, per its --per step.  With --select,\n"
-    "the final model.  The rows are also written as CSV beside each figure\n"
-    "(FILE with .csv): label,heading,hr,lower,upper,p,reference.\n"
+    "the final model.  Labels longer than the label column (at most 40% of\n"
+    "the width) are shortened with '...'; titles are wrapped.  A coefficient\n"
+    "the fit calls possibly infinite shows as not estimable, with an arrow\n"
+    "at the edge it tends to.  The rows are also written as CSV beside each\n"
+    "figure (FILE with .csv):\n"
+    "label,term,heading,hr,lower,upper,p,reference,infinite (term: the\n"
+    "model's term of the row; infinite: the coefficient may be infinite).\n"
     "\n"
     "Model options (as 'cohort cox'):\n"
     CLI_COX_MODEL_HELP
@@ -361,7 +382,7 @@ const cli_command cli_plot_forest = {
     "  --title TEXT          a title above the figure\n"
     "  --x-title TEXT        the axis title (default: Hazard ratio (95% CI, log\n"
     "                        scale))\n"
-    "  --width IN            width in inches (default 7, wider for long labels)\n"
+    "  --width IN            width in inches (default 7)\n"
     "  --height IN           height in inches (default: 0.22 in per row)\n"
     "  --dpi N               PNG resolution (default 300)\n"
     "  --font NAME           font family (default DejaVu Sans)\n"

@@ -104,37 +104,86 @@ coh_status coh_plot_km_drawn_csv(const coh_plot_km_drawn *d, const coh_plot_km_s
 
 typedef struct coh_plot_forest_row {
     const char *label;   /* "Age (per 10 years)", or a level: "Female" */
+    const char *term;    /* the term (variable) the row belongs to, e.g.
+                            "ph.ecog" on each of its levels; NULL: none.
+                            Written to the CSV only, not drawn */
     const char *heading; /* a variable heading row before this one, or NULL */
     double hr, lower, upper, p; /* NAN for reference rows */
     bool reference;      /* the reference level: drawn as "reference" */
     bool indent;         /* a level under its variable's heading: indented */
+    bool infinite;       /* the model says the coefficient may be infinite
+                            (coh_cox_model.infinite, R's warning): shown as
+                            "not estimable (HR -> 0)" (or -> Inf) with an
+                            arrow at the panel's edge; the CSV keeps the
+                            numbers and says so */
 } coh_plot_forest_row;
 
 typedef struct coh_plot_forest_spec {
     coh_plot_style style;
     const coh_plot_forest_row *rows;
     size_t n_rows;
-    const char *title;
-    const char *x_title; /* NULL: "Hazard ratio (95% CI, log scale)" */
+    const char *title;   /* wrapped to the figure's width (3 lines at most) */
+    const char *x_title; /* NULL: "Hazard ratio (95% CI, log scale)"; wrapped
+                            to the figure's width (2 lines at most) */
     int p_digits;        /* significant digits of p (2) */
 } coh_plot_forest_spec;
 
 void coh_plot_forest_spec_init(coh_plot_forest_spec *s);
 
+/* Which part of the figure a text is. */
+typedef enum coh_plot_forest_text_kind {
+    COH_FOREST_TITLE = 0, /* a line of the title */
+    COH_FOREST_HEADER,    /* "HR (95% CI)" or "p" above the columns */
+    COH_FOREST_HEADING,   /* a variable's heading (before row `row`) */
+    COH_FOREST_LABEL,     /* the label of row `row` */
+    COH_FOREST_HR,        /* the "HR (95% CI)" cell of row `row` */
+    COH_FOREST_P,         /* the p cell of row `row` */
+    COH_FOREST_TICK,      /* a tick label of the x axis */
+    COH_FOREST_X_TITLE    /* a line of the axis title */
+} coh_plot_forest_text_kind;
+
+/* A text as drawn: the string (shortened with "…" or one line of a wrapped
+ * title, as it appears), its left edge and width and the y it is placed
+ * at, in points.  Empty cells are not listed. */
+typedef struct coh_plot_forest_text {
+    coh_plot_forest_text_kind kind;
+    size_t row;          /* the row of a heading, label or cell; else 0 */
+    char *text;
+    double x, w, y;
+} coh_plot_forest_text;
+
 /* What was drawn: per row, the x of the estimate's square centre and of
- * the interval's ends (points), the square's side, and the x of the
- * reference line HR = 1. */
+ * the interval's ends (points; NAN where nothing is drawn), the square's
+ * side, and the x of the reference line HR = 1.  beyond[i] is -1 or 1 when
+ * row i's estimate lies beyond the axis's left or right end (or may be
+ * infinite) and is drawn as an arrow at that edge of the panel, without
+ * a square; else 0.  The texts, in drawing order. */
 typedef struct coh_plot_forest_drawn {
     size_t n_rows;
     double *x_hr, *x_lower, *x_upper, *box, *y;
+    int *beyond;
     double x_one;
+    double panel_left, panel_right; /* the panel's edges, points */
     double width_pt, height_pt;
+    coh_plot_forest_text *texts;
+    size_t n_texts;
 } coh_plot_forest_drawn;
 
+/* Draw the forest plot of spec's rows to `path` (format by extension).
+ * The figure is 7 in wide unless style.width says otherwise; labels and
+ * headings longer than the label column (at most 40% of the width, and
+ * what leaves the panel its minimum) are shortened with "…".  Only rows
+ * whose estimate lies in 0.001..1000 with a finite interval (or none) set
+ * the axis's range.  *drawn (may be NULL) receives what was drawn, the
+ * caller's to free.  COH_EINVAL for a bad spec or a size given that
+ * cannot hold the figure, COH_EENCODING for text that is not UTF-8,
+ * COH_EIO when the file cannot be written, COH_ENOMEM. */
 coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
                            coh_plot_forest_drawn **drawn, coh_error *err);
 void coh_plot_forest_drawn_free(coh_plot_forest_drawn *d);
-/* The forest rows as CSV: label,heading,hr,lower,upper,p,reference. */
+/* The forest rows as CSV:
+ * label,term,heading,hr,lower,upper,p,reference,infinite (the numbers as
+ * given, "true"/"false" for the flags). */
 coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out);
 
 /* ---- flow diagram ------------------------------------------------------- */

@@ -9,25 +9,40 @@
  * with a heading is preceded by that heading in bold (the variable of a
  * factor's levels); a reference level shows "reference" and no marker; a
  * row whose estimate is not finite (an aliased coefficient) shows "not
- * estimable" and no marker.
+ * estimable" and no marker; a row the model calls possibly infinite (a
+ * monotone likelihood) shows "not estimable (HR → 0)" (or → ∞), no p, and
+ * an arrow at the panel's edge on that side instead of a square and
+ * interval (its Wald interval means nothing).
  *
  * Layout, in points (1/72 inch) from the top left: margins m = 0.7 f (f
- * the font size); the label column as wide as its widest label; a gap of
- * 2 f; the panel; a gap of 2 f; the HR column; a gap of 1.2 f; the p
- * column.  The panel takes the width left over; with the default width (7
- * in) the figure widens when long labels would leave the panel narrower
- * than 2.5 in; with a width given, a panel under 1 in is an error.  Rows
- * are 0.22 in high at 9 points (scaled with the font), and the default
- * height is what the rows, the header and the axis need (about 0.9 in +
- * 0.22 in per row, heading rows included); with a height given the rows
- * share what is left.
+ * the font size); the label column; a gap of 2 f; the panel; a gap of 2 f;
+ * the HR column; a gap of 1.2 f; the p column.  The figure is 7 in wide, or
+ * the width given.  The label column is as wide as the widest label, but
+ * at most 40% of the width (of 7 in when the width given is smaller) and
+ * at most what leaves the panel its minimum (2.5 in at the default width,
+ * 1 in at a width given), though never cut below 10 f; longer labels and
+ * headings are shortened to it with "…", cut between characters (never
+ * inside a UTF-8 sequence).  Only when even that leaves less than the
+ * panel's minimum does the default width grow (drawn->width_pt says so),
+ * and a width given is an error.  The title is wrapped at spaces to the
+ * figure's width, at most 3 lines (the last shortened with "…"); the axis
+ * title likewise, at most 2 lines, centred under the panel and kept inside
+ * the figure.  Rows are 0.22 in high at 9 points (scaled with the font),
+ * and the default height is what the rows, the header and the axis need
+ * (about 0.9 in + 0.22 in per row, heading rows included); with a height
+ * given the rows share what is left.
  *
  * The x axis: x(v) = left + (ln v - ln lo) / (ln hi - ln lo) * width,
  * from the tick lo to the tick hi.  The axis runs from the last tick at or
- * below the smallest value to the first at or above the largest (every
- * finite estimate and bound, and 1), one tick further when HR = 1 would sit
- * on an end.  The ticks come from the first of these lists that covers
- * that range and whose labels do not collide at the panel's width:
+ * below the smallest value to the first at or above the largest (the
+ * estimates and finite bounds of the rows that set the range, and 1), one
+ * tick further when HR = 1 would sit on an end.  A row sets the range when
+ * its estimate is within 0.001..1000, the model does not call it infinite
+ * and its interval is finite on both sides (or unknown): a bound of 0 or
+ * Inf, or an estimate of 5.6e-10, would otherwise stretch the axis over
+ * decades and squeeze every other row.  The ticks come from the first of
+ * these lists that covers that range and whose labels do not collide at
+ * the panel's width:
  *     0.8 0.9 1 1.1 1.25
  *     0.4 0.5 0.6 0.8 1 1.25 1.5 2 2.5      (steps of about 1.25)
  *     powers of 2 from 0.0625 to 256
@@ -35,17 +50,18 @@
  * every tick labelled; failing that, the first with every second tick
  * labelled, counted from 1, and an end moved one tick out so that both
  * ends are labelled; failing that, powers of 10 from 0.001 to 1000 with
- * every k-th labelled.  Beyond 0.001 and 1000, and for infinite bounds (a
- * lower bound of 0, an upper bound of Inf), an interval is cut at the
- * panel's edge and ends in a small arrow head there.
+ * every k-th labelled.  An interval beyond the axis (an infinite bound, a
+ * lower bound of 0, a row that does not set the range) is cut at the
+ * panel's edge and ends in a small arrow head there; an estimate beyond
+ * the axis has no square but a larger arrow at that edge.
  *
  * Squares: side proportional to the precision 1 / SE of log HR, that is
  * to 1 / (ln upper - ln lower) (the interval's width is 2 z SE), scaled
- * so that the most precise row gets the largest square (0.62 of a row,
- * at most the font size), with a minimum of 0.35 of that so that every
- * estimate stays visible; an interval that is infinite or unknown gets
- * the minimum.  (The convention of meta-analysis forest plots, where the
- * area is the inverse-variance weight.)
+ * so that the most precise row that sets the range gets the largest
+ * square (0.62 of a row, at most the font size), with a minimum of 0.35
+ * of that so that every estimate stays visible; an interval that is
+ * infinite or unknown gets the minimum.  (The convention of meta-analysis
+ * forest plots, where the area is the inverse-variance weight.)
  *
  * Reentrant: no file-scope state but constant tables.
  */
@@ -66,9 +82,22 @@
 #define DEFAULT_X_TITLE "Hazard ratio (95% CI, log scale)"
 #define EN_DASH "\xe2\x80\x93"  /* U+2013 */
 #define INFINITY_SIGN "\xe2\x88\x9e" /* U+221E */
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
+#define RIGHT_ARROW "\xe2\x86\x92" /* U+2192 */
 
 #define MAX_TICKS 16
 #define HR_CELL 128 /* bytes of an "HR (95% CI)" cell: three numbers of < 32 */
+
+#define AXIS_MIN 1e-3           /* estimates beyond these do not set the axis */
+#define AXIS_MAX 1e3
+#define DEFAULT_WIDTH (7 * 72.0) /* points */
+#define LABEL_SHARE 0.4         /* the label column: at most this share of the width */
+#define LABEL_FLOOR 10          /* ... but not cut below this many font sizes */
+#define MAX_TITLE_LINES 3
+#define MAX_X_TITLE_LINES 2
+/* Text is measured on its first MEASURE_BYTES bytes only: a label of a
+ * million characters is shortened as fast as one of a hundred. */
+#define MEASURE_BYTES 4096
 
 void coh_plot_forest_spec_init(coh_plot_forest_spec *s)
 {
@@ -86,6 +115,10 @@ void coh_plot_forest_drawn_free(coh_plot_forest_drawn *d)
     free(d->x_upper);
     free(d->box);
     free(d->y);
+    free(d->beyond);
+    for (size_t k = 0; k < d->n_texts; k++)
+        free(d->texts[k].text);
+    free(d->texts);
     free(d);
 }
 
@@ -104,6 +137,30 @@ static bool row_estimable(const coh_plot_forest_row *r)
     return !r->reference && positive_finite(r->hr);
 }
 
+/* A bound that may set the axis: finite and positive, or unknown. */
+static bool bound_on_axis(double v)
+{
+    return isnan(v) || positive_finite(v);
+}
+
+/* Does row r set the axis's range: an estimate in AXIS_MIN..AXIS_MAX that
+ * the model does not call infinite, with an interval finite on both sides
+ * (or unknown)?  Other rows are drawn against the axis the rest make. */
+static bool row_sets_axis(const coh_plot_forest_row *r)
+{
+    return row_estimable(r) && !r->infinite && r->hr >= AXIS_MIN && r->hr <= AXIS_MAX &&
+           bound_on_axis(r->lower) && bound_on_axis(r->upper);
+}
+
+/* Where a coefficient that may be infinite tends: -1 (HR to 0), 1 (HR to
+ * infinity), 0 when the row is not such a coefficient or its HR is 1. */
+static int infinite_side(const coh_plot_forest_row *r)
+{
+    if (!row_estimable(r) || !r->infinite)
+        return 0;
+    return r->hr < 1 ? -1 : r->hr > 1 ? 1 : 0;
+}
+
 /* A ratio as `cohort cox` prints it: two decimals, three significant
  * digits when two decimals would show 0.00 or a very long number; "∞" for
  * an infinite bound. */
@@ -119,8 +176,10 @@ static void ratio_text(double v, char *buf, size_t size)
         snprintf(buf, size, "%.2f", v);
 }
 
-/* The "HR (95% CI)" cell of row r: "reference", "not estimable", the
- * estimate alone when the interval is unknown, else "1.76 (1.26–2.46)". */
+/* The "HR (95% CI)" cell of row r: "reference", "not estimable", "not
+ * estimable (HR → 0)" for a coefficient the model calls infinite (its
+ * numbers are no estimate; the CSV keeps them), the estimate alone when
+ * the interval is unknown, else "1.76 (1.26–2.46)". */
 static void hr_cell(const coh_plot_forest_row *r, char *buf, size_t size)
 {
     if (r->reference) {
@@ -129,6 +188,15 @@ static void hr_cell(const coh_plot_forest_row *r, char *buf, size_t size)
     }
     if (!row_estimable(r)) {
         snprintf(buf, size, "not estimable");
+        return;
+    }
+    if (r->infinite) {
+        int side = infinite_side(r);
+        if (side == 0)
+            snprintf(buf, size, "not estimable (infinite)");
+        else
+            snprintf(buf, size, "not estimable (HR %s %s)", RIGHT_ARROW,
+                     side < 0 ? "0" : INFINITY_SIGN);
         return;
     }
     char h[32], l[32], u[32];
@@ -142,13 +210,181 @@ static void hr_cell(const coh_plot_forest_row *r, char *buf, size_t size)
     snprintf(buf, size, "%s (%s%s%s)", h, l, EN_DASH, u);
 }
 
-/* The p cell: empty for reference and not estimable rows and for NAN. */
+/* The p cell: empty for reference, not estimable and infinite rows and
+ * for NAN. */
 static void p_cell(const coh_plot_forest_row *r, int digits, char *buf, size_t size)
 {
-    if (r->reference || !row_estimable(r) || isnan(r->p))
+    if (r->reference || !row_estimable(r) || r->infinite || isnan(r->p))
         buf[0] = '\0';
     else
         coh_format_p(r->p, digits, buf, size);
+}
+
+/* ---- shortening and wrapping text ------------------------------------------------- */
+
+/* Measures spans of text on the measuring canvas, through one scratch
+ * buffer (the canvas wants NUL-terminated strings). */
+typedef struct meter {
+    canvas *m;
+    char *buf;
+    size_t cap;
+    bool failed; /* memory ran out */
+} meter;
+
+/* Width in points of s[0..len) followed by `tail` ("" or the ellipsis);
+ * 0 once memory has run out (mt->failed). */
+static double span_width(meter *mt, const char *s, size_t len, const char *tail,
+                         const text_style *ts)
+{
+    size_t tl = strlen(tail);
+    if (mt->failed)
+        return 0;
+    if (len + tl + 1 > mt->cap) {
+        size_t cap = 2 * (len + tl + 1);
+        char *nb = realloc(mt->buf, cap);
+        if (nb == NULL) {
+            mt->failed = true;
+            return 0;
+        }
+        mt->buf = nb;
+        mt->cap = cap;
+    }
+    memcpy(mt->buf, s, len);
+    memcpy(mt->buf + len, tail, tl + 1);
+    return canvas_text_width(mt->m, mt->buf, ts);
+}
+
+static bool utf8_continuation(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+/* The byte offset of character k of s[0..len) (len when s has k or fewer). */
+static size_t char_offset(const char *s, size_t len, size_t k)
+{
+    size_t i = 0;
+    for (size_t seen = 0; i < len; i++)
+        if (!utf8_continuation(s[i]) && seen++ == k)
+            break;
+    return i;
+}
+
+/* s[0..len) cut to its first MEASURE_BYTES bytes, at a character boundary. */
+static size_t measured_len(const char *s, size_t len)
+{
+    if (len <= MEASURE_BYTES)
+        return len;
+    size_t i = MEASURE_BYTES;
+    while (i > 0 && utf8_continuation(s[i]))
+        i--;
+    return i;
+}
+
+/* The longest prefix of s[0..len) that, followed by `tail`, is at most
+ * max_w points wide: its length in bytes, at a character boundary (so
+ * never inside a UTF-8 sequence), 0 when not one character fits.
+ * Bisection over the characters: a longer prefix is never narrower. */
+static size_t longest_fit(meter *mt, const char *s, size_t len, const char *tail, double max_w,
+                          const text_style *ts)
+{
+    len = measured_len(s, len);
+    size_t n_chars = 0;
+    for (size_t i = 0; i < len; i++)
+        n_chars += !utf8_continuation(s[i]);
+    if (span_width(mt, s, len, tail, ts) <= max_w)
+        return len;
+    size_t lo = 0, hi = n_chars; /* lo characters fit, hi do not */
+    while (hi - lo > 1 && !mt->failed) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (span_width(mt, s, char_offset(s, len, mid), tail, ts) <= max_w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return char_offset(s, len, lo);
+}
+
+/* Does s[0..len) fit in max_w points as it is? */
+static bool fits(meter *mt, const char *s, size_t len, double max_w, const text_style *ts)
+{
+    return len <= MEASURE_BYTES && span_width(mt, s, len, "", ts) <= max_w;
+}
+
+/* A new string: s[0..len) when it fits in max_w points, else its longest
+ * prefix that fits with "…" after it (trailing spaces dropped; "…" alone
+ * when not one character fits).  NULL when memory runs out. */
+static char *shortened(meter *mt, const char *s, size_t len, double max_w, const text_style *ts)
+{
+    const char *tail = "";
+    if (!fits(mt, s, len, max_w, ts)) {
+        len = longest_fit(mt, s, len, ELLIPSIS, max_w, ts);
+        while (len > 0 && s[len - 1] == ' ')
+            len--;
+        tail = ELLIPSIS;
+    }
+    char *out = mt->failed ? NULL : malloc(len + strlen(tail) + 1);
+    if (out != NULL) {
+        memcpy(out, s, len);
+        strcpy(out + len, tail);
+    }
+    return out;
+}
+
+/* s wrapped into at most max_lines lines of at most max_w points, new
+ * strings in lines[0..*n): words (split at spaces) go on a line while it
+ * fits; a word wider than a line by itself is cut between two characters
+ * and goes on on the next line; the last line takes the rest, shortened
+ * with "…" when too long.  Spaces at the ends of lines are dropped; a text
+ * of spaces gives no line.  false when memory runs out (the lines made so
+ * far are in lines[0..*n), the caller's to free). */
+static bool wrap_text(meter *mt, const char *s, double max_w, size_t max_lines,
+                      const text_style *ts, char **lines, size_t *n)
+{
+    size_t len = strlen(s), pos = 0;
+    *n = 0;
+    while (*n < max_lines) {
+        while (pos < len && s[pos] == ' ')
+            pos++;
+        if (pos == len)
+            break;
+        const char *t = s + pos;
+        size_t rest = len - pos;
+        while (rest > 0 && t[rest - 1] == ' ')
+            rest--;
+        if (*n + 1 == max_lines) {
+            if ((lines[*n] = shortened(mt, t, rest, max_w, ts)) == NULL)
+                return false;
+            (*n)++;
+            break;
+        }
+        /* as many whole words as fit */
+        size_t take = 0, e = 0;
+        while (e < rest) {
+            size_t we = e;
+            while (we < rest && t[we] == ' ')
+                we++;
+            while (we < rest && t[we] != ' ')
+                we++;
+            if (!fits(mt, t, we, max_w, ts))
+                break;
+            take = e = we;
+        }
+        if (take == 0) {
+            /* the first word alone is too wide: as much of it as fits,
+             * at least one character */
+            size_t word = 0;
+            while (word < rest && t[word] != ' ')
+                word++;
+            take = longest_fit(mt, t, word, "", max_w, ts);
+            if (take == 0)
+                take = char_offset(t, rest, 1);
+        }
+        if (mt->failed || (lines[*n] = coh_strndup(t, take)) == NULL)
+            return false;
+        (*n)++;
+        pos += take;
+    }
+    return !mt->failed;
 }
 
 /* ---- checks ------------------------------------------------------------------- */
@@ -176,10 +412,11 @@ static coh_status check_spec(const coh_plot_forest_spec *s, coh_error *err)
                              utf8_ok(s->title) ? "x-axis title" : "title");
     for (size_t i = 0; i < s->n_rows; i++) {
         const coh_plot_forest_row *r = &s->rows[i];
-        if (!utf8_ok(r->label) || !utf8_ok(r->heading))
+        if (!utf8_ok(r->label) || !utf8_ok(r->heading) || !utf8_ok(r->term))
             return coh_error_set(err, COH_EENCODING,
                                  "forest plot row %zu: the %s is not valid UTF-8 text", i + 1,
-                                 utf8_ok(r->label) ? "heading" : "label");
+                                 !utf8_ok(r->label) ? "label"
+                                 : !utf8_ok(r->heading) ? "heading" : "term");
         if (r->reference)
             continue;
         /* a hazard ratio and its bounds are positive (a bound may be 0 or
@@ -372,7 +609,9 @@ typedef struct layout {
     double row_h;
     double width, height;
     double x_label, x_hr, x_p;
+    double label_w;            /* the label column */
     double y_title;            /* top of the title */
+    double title_step;         /* from one title line to the next */
     double y_header;           /* centre of the header row */
     double y_rule;             /* the rule under the header */
     double y_rows;             /* top of the first row */
@@ -382,7 +621,28 @@ typedef struct layout {
     double box_max, box_min;
     size_t n_lines;            /* rows and heading rows */
     axis ax;
+    /* the text as drawn: lines of the titles, and per row the label and
+     * heading when shortened (NULL: as given) */
+    char *title[MAX_TITLE_LINES];
+    size_t n_title;
+    char *x_title[MAX_X_TITLE_LINES];
+    size_t n_x_title;
+    char **label, **heading;   /* n_rows each */
 } layout;
+
+static void layout_free(layout *L, size_t n_rows)
+{
+    for (size_t k = 0; k < L->n_title; k++)
+        free(L->title[k]);
+    for (size_t k = 0; k < L->n_x_title; k++)
+        free(L->x_title[k]);
+    for (size_t i = 0; L->label != NULL && i < n_rows; i++)
+        free(L->label[i]);
+    for (size_t i = 0; L->heading != NULL && i < n_rows; i++)
+        free(L->heading[i]);
+    free(L->label);
+    free(L->heading);
+}
 
 /* How far a level is indented under its heading: one em. */
 static double indent_of(const coh_plot_style *st)
@@ -396,59 +656,111 @@ static text_style style_of(const coh_plot_style *st, bool bold)
     return ts;
 }
 
-/* Lay the figure out: sizes, columns, rows, the axis.  `hr_text` and
- * `p_text` are the cells of the rows.  COH_EINVAL when a size given
- * cannot hold the figure. */
+static text_style title_style(const coh_plot_style *st)
+{
+    text_style ts = style_of(st, true);
+    ts.size = 1.15 * st->font_size;
+    return ts;
+}
+
+/* Lay the figure out: sizes, columns, rows, the axis, and the text as it
+ * will be drawn (shortened labels, wrapped titles; L->label and the rest
+ * belong to L, layout_free).  `hr_text` and `p_text` are the cells of the
+ * rows.  COH_EINVAL when a size given cannot hold the figure, COH_ENOMEM. */
 static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL],
-                          char (*p_text)[32], canvas *m, layout *L, coh_error *err)
+                          char (*p_text)[32], meter *mt, layout *L, coh_error *err)
 {
     const coh_plot_style *st = &s->style;
+    canvas *m = mt->m;
     double fs = L->fs = st->font_size;
     text_style plain = style_of(st, false), bold = style_of(st, true);
     L->m = 0.7 * fs;
     L->row_h = 0.22 * 72 * fs / 9;
 
-    /* widths of the columns */
-    double label_w = 0, hr_w = canvas_text_width(m, HR_HEADER, &bold);
+    /* widths of the columns; labels measured on their first MEASURE_BYTES
+     * (longer ones are shortened anyway) */
+    double label_need = 0, hr_w = canvas_text_width(m, HR_HEADER, &bold);
     double p_w = canvas_text_width(m, P_HEADER, &bold);
     L->n_lines = 0;
     for (size_t i = 0; i < s->n_rows; i++) {
         const coh_plot_forest_row *r = &s->rows[i];
         if (r->heading != NULL) {
-            label_w = fmax(label_w, canvas_text_width(m, r->heading, &bold));
+            label_need = fmax(label_need, span_width(mt, r->heading,
+                                                     measured_len(r->heading, strlen(r->heading)),
+                                                     "", &bold));
             L->n_lines++;
         }
         L->n_lines++;
-        label_w = fmax(label_w, (r->indent ? indent_of(st) : 0) +
-                                    canvas_text_width(m, r->label ? r->label : "", &plain));
+        const char *label = r->label ? r->label : "";
+        label_need = fmax(label_need, (r->indent ? indent_of(st) : 0) +
+                                          span_width(mt, label,
+                                                     measured_len(label, strlen(label)), "",
+                                                     &plain));
         hr_w = fmax(hr_w, canvas_text_width(m, hr_text[i], &plain));
         p_w = fmax(p_w, canvas_text_width(m, p_text[i], &plain));
     }
     double gap_panel = 2 * fs, gap_col = 1.2 * fs;
-    double fixed_w = 2 * L->m + label_w + 2 * gap_panel + hr_w + gap_col + p_w;
-    if (st->width > 0) {
-        L->width = st->width * 72;
-        if (L->width - fixed_w < 72)
+    double columns_w = 2 * L->m + 2 * gap_panel + hr_w + gap_col + p_w;
+    bool width_given = st->width > 0;
+    double width = width_given ? st->width * 72 : DEFAULT_WIDTH;
+    double panel_min = width_given ? 72 : 2.5 * 72;
+    /* the label column: the widest label, at most LABEL_SHARE of the width
+     * and what leaves the panel its minimum, but not below LABEL_FLOOR */
+    double label_w = fmin(label_need, LABEL_SHARE * fmax(width, DEFAULT_WIDTH));
+    double room = width - columns_w - panel_min;
+    if (label_w > room)
+        label_w = fmax(room, fmin(label_need, LABEL_FLOOR * fs));
+    if (width - columns_w - label_w < panel_min) {
+        if (width_given)
             return coh_error_set(err, COH_EINVAL,
                                  "forest plot: at a width of %.3g in the labels and columns "
                                  "leave no room for the plot (the figure needs at least %.2f in)",
-                                 st->width, (fixed_w + 72) / 72);
-    } else {
-        L->width = fmax(7 * 72, fixed_w + 2.5 * 72);
+                                 st->width, (columns_w + label_w + panel_min) / 72);
+        width = columns_w + label_w + panel_min;
     }
+    L->width = width;
+    L->label_w = label_w;
     L->x_label = L->m;
     L->ax.left = L->x_label + label_w + gap_panel;
-    L->ax.width = L->width - fixed_w;
+    L->ax.width = width - columns_w - label_w;
     L->x_hr = L->ax.left + L->ax.width + gap_panel;
     L->x_p = L->x_hr + hr_w + gap_col;
 
+    /* labels and headings wider than the column, shortened */
+    L->label = calloc(s->n_rows, sizeof *L->label);
+    L->heading = calloc(s->n_rows, sizeof *L->heading);
+    if (L->label == NULL || L->heading == NULL)
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const coh_plot_forest_row *r = &s->rows[i];
+        const char *label = r->label ? r->label : "";
+        double avail = label_w - (r->indent ? indent_of(st) : 0);
+        if (!fits(mt, label, strlen(label), avail, &plain) &&
+            (L->label[i] = shortened(mt, label, strlen(label), avail, &plain)) == NULL)
+            return coh_error_set(err, COH_ENOMEM, "out of memory");
+        if (r->heading != NULL && !fits(mt, r->heading, strlen(r->heading), label_w, &bold) &&
+            (L->heading[i] = shortened(mt, r->heading, strlen(r->heading), label_w, &bold)) ==
+                NULL)
+            return coh_error_set(err, COH_ENOMEM, "out of memory");
+    }
+    /* the titles, wrapped to the figure's width */
+    text_style title_ts = title_style(st);
+    if (s->title != NULL &&
+        !wrap_text(mt, s->title, width - 2 * L->m, MAX_TITLE_LINES, &title_ts, L->title,
+                   &L->n_title))
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+    if (!wrap_text(mt, s->x_title != NULL ? s->x_title : DEFAULT_X_TITLE, width - 2 * L->m,
+                   MAX_X_TITLE_LINES, &plain, L->x_title, &L->n_x_title))
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+
     /* heights: everything but the rows scales with the font */
     double title_h = 0;
-    text_style title_ts = bold;
-    title_ts.size = 1.15 * fs;
-    if (s->title != NULL && s->title[0] != '\0')
-        title_h = 1.2 * title_ts.size + 0.6 * fs;
+    L->title_step = 1.2 * title_ts.size;
+    if (L->n_title > 0)
+        title_h = (double)L->n_title * L->title_step + 0.6 * fs;
     double axis_h = 0.35 * fs + 0.25 * fs + fs + 0.5 * fs + fs;
+    if (L->n_x_title > 1)
+        axis_h += (double)(L->n_x_title - 1) * 1.2 * fs;
     double other_h = 2 * L->m + title_h + axis_h;
     double row_units = (double)L->n_lines + 1.6; /* the header and the gaps around the rows */
     if (st->height > 0) {
@@ -472,11 +784,11 @@ static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL
     L->box_max = fmin(0.62 * L->row_h, fs);
     L->box_min = 0.35 * L->box_max;
 
-    /* the axis: every finite value and 1 */
+    /* the axis: the values of the rows that set it, and 1 */
     double lo = 1, hi = 1;
     for (size_t i = 0; i < s->n_rows; i++) {
         const coh_plot_forest_row *r = &s->rows[i];
-        if (!row_estimable(r))
+        if (!row_sets_axis(r))
             continue;
         double v[3] = {r->hr, r->lower, r->upper};
         for (size_t k = 0; k < 3; k++)
@@ -486,7 +798,127 @@ static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL
             }
     }
     choose_ticks(&L->ax, lo, hi, m, &plain);
-    return COH_OK;
+    return mt->failed ? coh_error_set(err, COH_ENOMEM, "out of memory") : COH_OK;
+}
+
+/* ---- what goes where ------------------------------------------------------------- */
+
+/* Where row i is drawn: the x of the estimate and of the interval's ends
+ * (cut at the panel), the square's side, arrows at cut ends, and the side
+ * (-1, 1) of an estimate beyond the axis, drawn as an arrow at that edge.
+ * NAN where nothing is drawn. */
+typedef struct row_marks {
+    double x_hr, x_lo, x_hi, box;
+    bool arrow_lo, arrow_hi;
+    int beyond;
+} row_marks;
+
+static row_marks place_row(const coh_plot_forest_row *r, const layout *L, double min_width)
+{
+    row_marks k = {NAN, NAN, NAN, NAN, false, false, 0};
+    if (!row_estimable(r))
+        return k;
+    if (r->infinite) {
+        /* a coefficient that may be infinite: the estimate is where the
+         * iterations stopped and its Wald interval means nothing; an
+         * arrow at the edge it tends to, nothing else */
+        k.beyond = infinite_side(r);
+        return k;
+    }
+    const axis *a = &L->ax;
+    double right = a->left + a->width;
+    if (r->hr >= a->lo && r->hr <= a->hi) {
+        k.x_hr = axis_x(a, r->hr);
+        double w = log(r->upper) - log(r->lower);
+        /* precision 1 / w relative to the most precise row's; an infinite
+         * or unknown interval gets the smallest square */
+        double side = L->box_min;
+        if (isfinite(w) && w > 0)
+            side = L->box_max * min_width / w;
+        else if (w == 0)
+            side = L->box_max;
+        k.box = fmin(L->box_max, fmax(L->box_min, side));
+    } else {
+        k.beyond = r->hr < a->lo ? -1 : 1;
+    }
+    if (!isnan(r->lower) && !isnan(r->upper)) {
+        k.x_lo = r->lower >= a->lo ? fmin(axis_x(a, r->lower), right) : a->left;
+        k.arrow_lo = r->lower < a->lo;
+        k.x_hi = r->upper <= a->hi ? fmax(axis_x(a, r->upper), a->left) : right;
+        k.arrow_hi = r->upper > a->hi;
+    }
+    return k;
+}
+
+/* A text to draw: what, where (its left edge x, and y with valign as
+ * canvas_text takes them), its width, and its style. */
+typedef struct placed {
+    coh_plot_forest_text_kind kind;
+    size_t row;
+    const char *s;
+    double x, y, w, valign;
+    text_style ts;
+} placed;
+
+/* How many texts a figure of n rows can have. */
+static size_t max_texts(size_t n)
+{
+    return 2 + 4 * n + MAX_TICKS + MAX_TITLE_LINES + MAX_X_TITLE_LINES;
+}
+
+/* Append text s (nothing when empty) at x with halign (0 left, 0.5
+ * centre), measured on m. */
+static void put(placed *t, size_t *n, canvas *m, coh_plot_forest_text_kind kind, size_t row,
+                const char *s, double x, double y, const text_style *ts, double halign,
+                double valign)
+{
+    if (s == NULL || s[0] == '\0')
+        return;
+    double w = canvas_text_width(m, s, ts);
+    t[(*n)++] = (placed){kind, row, s, x - halign * w, y, w, valign, *ts};
+}
+
+/* Every text of the figure, in drawing order, into t (max_texts(n_rows)
+ * entries): the title, the header, per row its heading, label and cells,
+ * the tick labels and the axis title; returns how many. */
+static size_t place_texts(const coh_plot_forest_spec *s, const layout *L,
+                          char (*hr_text)[HR_CELL], char (*p_text)[32], const double *row_y,
+                          canvas *m, placed *t)
+{
+    const coh_plot_style *st = &s->style;
+    text_style plain = style_of(st, false), bold = style_of(st, true);
+    text_style title_ts = title_style(st);
+    size_t n = 0;
+    for (size_t k = 0; k < L->n_title; k++)
+        put(t, &n, m, COH_FOREST_TITLE, 0, L->title[k], L->x_label,
+            L->y_title + (double)k * L->title_step, &title_ts, 0, 1);
+    put(t, &n, m, COH_FOREST_HEADER, 0, HR_HEADER, L->x_hr, L->y_header, &bold, 0, 0.5);
+    put(t, &n, m, COH_FOREST_HEADER, 0, P_HEADER, L->x_p, L->y_header, &bold, 0, 0.5);
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const coh_plot_forest_row *r = &s->rows[i];
+        double y = row_y[i];
+        if (r->heading != NULL)
+            put(t, &n, m, COH_FOREST_HEADING, i, L->heading[i] ? L->heading[i] : r->heading,
+                L->x_label, y - L->row_h, &bold, 0, 0.5);
+        put(t, &n, m, COH_FOREST_LABEL, i, L->label[i] ? L->label[i] : r->label,
+            L->x_label + (r->indent ? indent_of(st) : 0), y, &plain, 0, 0.5);
+        put(t, &n, m, COH_FOREST_HR, i, hr_text[i], L->x_hr, y, &plain, 0, 0.5);
+        put(t, &n, m, COH_FOREST_P, i, p_text[i], L->x_p, y, &plain, 0, 0.5);
+    }
+    const axis *a = &L->ax;
+    for (size_t k = 0; k < a->n_ticks; k++)
+        put(t, &n, m, COH_FOREST_TICK, 0, a->label[k], axis_x(a, a->tick[k]), L->y_tick_labels,
+            &plain, 0.5, 1);
+    /* the axis title under the panel's centre, each line kept inside the
+     * figure (wrapping made it no wider than the figure's inside) */
+    for (size_t k = 0; k < L->n_x_title; k++) {
+        double tw = canvas_text_width(m, L->x_title[k], &plain);
+        double cx = a->left + a->width / 2;
+        cx = fmin(fmax(cx, L->m + tw / 2), L->width - L->m - tw / 2);
+        put(t, &n, m, COH_FOREST_X_TITLE, 0, L->x_title[k], cx,
+            L->y_x_title + (double)k * 1.2 * L->fs, &plain, 0.5, 1);
+    }
+    return n;
 }
 
 /* ---- drawing --------------------------------------------------------------------- */
@@ -504,62 +936,18 @@ static void arrow_head(canvas *c, double x, double y, int dir, double len, const
     cairo_fill(cr);
 }
 
-/* Where row i is drawn: the x of the estimate and of the interval's ends
- * (cut at the panel), the square's side, arrows at cut ends.  NAN where
- * nothing is drawn. */
-typedef struct row_marks {
-    double x_hr, x_lo, x_hi, box;
-    bool arrow_lo, arrow_hi;
-} row_marks;
-
-static row_marks place_row(const coh_plot_forest_row *r, const layout *L, double min_width)
-{
-    row_marks k = {NAN, NAN, NAN, NAN, false, false};
-    if (!row_estimable(r))
-        return k;
-    const axis *a = &L->ax;
-    double right = a->left + a->width;
-    if (r->hr >= a->lo && r->hr <= a->hi) {
-        k.x_hr = axis_x(a, r->hr);
-        double w = log(r->upper) - log(r->lower);
-        /* precision 1 / w relative to the most precise row's; an infinite
-         * or unknown interval gets the smallest square */
-        double side = L->box_min;
-        if (isfinite(w) && w > 0)
-            side = L->box_max * min_width / w;
-        else if (w == 0)
-            side = L->box_max;
-        k.box = fmin(L->box_max, fmax(L->box_min, side));
-    }
-    if (!isnan(r->lower) && !isnan(r->upper)) {
-        k.x_lo = r->lower >= a->lo ? fmin(axis_x(a, r->lower), right) : a->left;
-        k.arrow_lo = r->lower < a->lo;
-        k.x_hi = r->upper <= a->hi ? fmax(axis_x(a, r->upper), a->left) : right;
-        k.arrow_hi = r->upper > a->hi;
-    }
-    return k;
-}
-
 static void draw(canvas *c, const coh_plot_forest_spec *s, const layout *L,
-                 char (*hr_text)[HR_CELL], char (*p_text)[32], const row_marks *marks,
-                 const double *row_y)
+                 const row_marks *marks, const double *row_y, const placed *texts,
+                 size_t n_texts)
 {
     const coh_plot_style *st = &s->style;
     double fs = L->fs;
-    text_style plain = style_of(st, false), bold = style_of(st, true);
     const axis *a = &L->ax;
     double right = a->left + a->width;
     double ink[3];
     palette_color(st, 0, ink);
 
-    if (s->title != NULL && s->title[0] != '\0') {
-        text_style ts = bold;
-        ts.size = 1.15 * fs;
-        canvas_text(c, L->x_label, L->y_title, s->title, &ts, 0, 1);
-    }
-    /* the header and its rule */
-    canvas_text(c, L->x_hr, L->y_header, HR_HEADER, &bold, 0, 0.5);
-    canvas_text(c, L->x_p, L->y_header, P_HEADER, &bold, 0, 0.5);
+    /* the rule under the header */
     canvas_line(c, L->x_label, L->y_rule, L->width - L->m, L->y_rule, 0.6, 0, 0, 0);
 
     /* the reference line at HR = 1, under the intervals */
@@ -569,29 +957,26 @@ static void draw(canvas *c, const coh_plot_forest_spec *s, const layout *L,
     canvas_line(c, x_one, L->y_rows, x_one, L->y_axis, 0.6, 0.45, 0.45, 0.45);
     cairo_set_dash(c->cr, NULL, 0, 0);
 
-    /* the rows, each heading on the line above its row */
+    /* the intervals and estimates */
+    double head = 0.45 * fs, big = L->box_max; /* an interval's cut end, an estimate */
     for (size_t i = 0; i < s->n_rows; i++) {
-        const coh_plot_forest_row *r = &s->rows[i];
         double y = row_y[i];
-        if (r->heading != NULL)
-            canvas_text(c, L->x_label, y - L->row_h, r->heading, &bold, 0, 0.5);
-        canvas_text(c, L->x_label + (r->indent ? indent_of(c->style) : 0), y,
-                    r->label ? r->label : "", &plain, 0, 0.5);
-        canvas_text(c, L->x_hr, y, hr_text[i], &plain, 0, 0.5);
-        canvas_text(c, L->x_p, y, p_text[i], &plain, 0, 0.5);
         const row_marks *k = &marks[i];
         if (!isnan(k->x_lo)) {
-            double head = 0.45 * fs;
-            /* the line stops where an arrow head starts */
-            double x0 = k->arrow_lo ? k->x_lo + head : k->x_lo;
-            double x1 = k->arrow_hi ? k->x_hi - head : k->x_hi;
+            /* the line stops where an arrow head starts; an estimate's
+             * arrow covers the interval's on its side */
+            double len_lo = k->beyond < 0 ? big : head, len_hi = k->beyond > 0 ? big : head;
+            double x0 = k->arrow_lo ? k->x_lo + len_lo : k->x_lo;
+            double x1 = k->arrow_hi ? k->x_hi - len_hi : k->x_hi;
             if (x1 > x0)
                 canvas_line(c, x0, y, x1, y, 0.9, ink[0], ink[1], ink[2]);
-            if (k->arrow_lo)
+            if (k->arrow_lo && k->beyond >= 0)
                 arrow_head(c, k->x_lo, y, -1, head, ink);
-            if (k->arrow_hi)
+            if (k->arrow_hi && k->beyond <= 0)
                 arrow_head(c, k->x_hi, y, 1, head, ink);
         }
+        if (k->beyond != 0)
+            arrow_head(c, k->beyond < 0 ? a->left : right, y, k->beyond, big, ink);
         if (!isnan(k->x_hr))
             canvas_rect(c, k->x_hr - k->box / 2, y - k->box / 2, k->box, k->box, 0, NULL, ink);
     }
@@ -601,15 +986,57 @@ static void draw(canvas *c, const coh_plot_forest_spec *s, const layout *L,
     for (size_t t = 0; t < a->n_ticks; t++) {
         double x = axis_x(a, a->tick[t]);
         canvas_line(c, x, L->y_axis, x, L->y_axis + 0.35 * fs, 0.6, 0, 0, 0);
-        if (a->label[t][0] != '\0')
-            canvas_text(c, x, L->y_tick_labels, a->label[t], &plain, 0.5, 1);
     }
-    /* the axis title under the panel's centre, kept inside the figure */
-    const char *x_title = s->x_title != NULL ? s->x_title : DEFAULT_X_TITLE;
-    double tw = canvas_text_width(c, x_title, &plain);
-    double cx = a->left + a->width / 2;
-    cx = fmin(fmax(cx, L->m + tw / 2), L->width - L->m - tw / 2);
-    canvas_text(c, cx, L->y_x_title, x_title, &plain, 0.5, 1);
+
+    /* the text */
+    for (size_t k = 0; k < n_texts; k++)
+        canvas_text(c, texts[k].x, texts[k].y, texts[k].s, &texts[k].ts, 0, texts[k].valign);
+}
+
+/* What was drawn, for the caller: NULL when memory runs out. */
+static coh_plot_forest_drawn *drawn_new(const layout *L, size_t n, const row_marks *marks,
+                                        const double *row_y, const placed *texts,
+                                        size_t n_texts)
+{
+    coh_plot_forest_drawn *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return NULL;
+    d->x_hr = malloc(n * sizeof *d->x_hr);
+    d->x_lower = malloc(n * sizeof *d->x_lower);
+    d->x_upper = malloc(n * sizeof *d->x_upper);
+    d->box = malloc(n * sizeof *d->box);
+    d->y = malloc(n * sizeof *d->y);
+    d->beyond = malloc(n * sizeof *d->beyond);
+    d->texts = calloc(n_texts ? n_texts : 1, sizeof *d->texts);
+    if (d->x_hr == NULL || d->x_lower == NULL || d->x_upper == NULL || d->box == NULL ||
+        d->y == NULL || d->beyond == NULL || d->texts == NULL) {
+        coh_plot_forest_drawn_free(d);
+        return NULL;
+    }
+    d->n_rows = n;
+    for (size_t i = 0; i < n; i++) {
+        d->x_hr[i] = marks[i].x_hr;
+        d->x_lower[i] = marks[i].x_lo;
+        d->x_upper[i] = marks[i].x_hi;
+        d->box[i] = marks[i].box;
+        d->y[i] = row_y[i];
+        d->beyond[i] = marks[i].beyond;
+    }
+    for (size_t k = 0; k < n_texts; k++) {
+        const placed *p = &texts[k];
+        char *copy = coh_strdup(p->s);
+        if (copy == NULL) {
+            coh_plot_forest_drawn_free(d);
+            return NULL;
+        }
+        d->texts[d->n_texts++] = (coh_plot_forest_text){p->kind, p->row, copy, p->x, p->w, p->y};
+    }
+    d->x_one = axis_x(&L->ax, 1);
+    d->panel_left = L->ax.left;
+    d->panel_right = L->ax.left + L->ax.width;
+    d->width_pt = L->width;
+    d->height_pt = L->height;
+    return d;
 }
 
 coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
@@ -630,12 +1057,15 @@ coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
     char (*p_text)[32] = calloc(n, sizeof *p_text);
     row_marks *marks = calloc(n, sizeof *marks);
     double *row_y = calloc(n, sizeof *row_y);
+    placed *texts = calloc(max_texts(n), sizeof *texts);
+    size_t n_texts = 0;
     coh_plot_forest_drawn *d = NULL;
     layout L;
     memset(&L, 0, sizeof L);
     canvas m, c;
+    meter mt = {&m, NULL, 0, false};
     bool measuring = false;
-    if (hr_text == NULL || p_text == NULL || marks == NULL || row_y == NULL) {
+    if (hr_text == NULL || p_text == NULL || marks == NULL || row_y == NULL || texts == NULL) {
         st = coh_error_set(err, COH_ENOMEM, "out of memory");
         goto done;
     }
@@ -649,19 +1079,15 @@ coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
         goto done;
     }
     measuring = true;
-    if ((st = lay_out(spec, hr_text, p_text, &m, &L, err)) != COH_OK)
+    if ((st = lay_out(spec, hr_text, p_text, &mt, &L, err)) != COH_OK)
         goto done;
-    if (cairo_status(m.cr) != CAIRO_STATUS_SUCCESS) {
-        st = coh_error_set(err, COH_ENOMEM, "forest plot: cannot measure text: %s",
-                           cairo_status_to_string(cairo_status(m.cr)));
-        goto done;
-    }
 
-    /* where each row goes */
+    /* where each row goes; squares scaled to the most precise row that
+     * sets the axis */
     double min_width = INFINITY;
     for (size_t i = 0; i < n; i++) {
         const coh_plot_forest_row *r = &spec->rows[i];
-        double w = row_estimable(r) ? log(r->upper) - log(r->lower) : NAN;
+        double w = row_sets_axis(r) ? log(r->upper) - log(r->lower) : NAN;
         if (isfinite(w) && w > 0)
             min_width = fmin(min_width, w);
     }
@@ -673,45 +1099,32 @@ coh_status coh_plot_forest(const coh_plot_forest_spec *spec, const char *path,
         y_line += L.row_h;
         marks[i] = place_row(&spec->rows[i], &L, min_width);
     }
-    if (drawn != NULL) {
-        d = calloc(1, sizeof *d);
-        if (d != NULL) {
-            d->x_hr = malloc(n * sizeof *d->x_hr);
-            d->x_lower = malloc(n * sizeof *d->x_lower);
-            d->x_upper = malloc(n * sizeof *d->x_upper);
-            d->box = malloc(n * sizeof *d->box);
-            d->y = malloc(n * sizeof *d->y);
-        }
-        if (d == NULL || d->x_hr == NULL || d->x_lower == NULL || d->x_upper == NULL ||
-            d->box == NULL || d->y == NULL) {
-            st = coh_error_set(err, COH_ENOMEM, "out of memory");
-            goto done;
-        }
-        d->n_rows = n;
-        for (size_t i = 0; i < n; i++) {
-            d->x_hr[i] = marks[i].x_hr;
-            d->x_lower[i] = marks[i].x_lo;
-            d->x_upper[i] = marks[i].x_hi;
-            d->box[i] = marks[i].box;
-            d->y[i] = row_y[i];
-        }
-        d->x_one = axis_x(&L.ax, 1);
-        d->width_pt = L.width;
-        d->height_pt = L.height;
+    n_texts = place_texts(spec, &L, hr_text, p_text, row_y, &m, texts);
+    if (cairo_status(m.cr) != CAIRO_STATUS_SUCCESS) {
+        st = coh_error_set(err, COH_ENOMEM, "forest plot: cannot measure text: %s",
+                           cairo_status_to_string(cairo_status(m.cr)));
+        goto done;
+    }
+    if (drawn != NULL && (d = drawn_new(&L, n, marks, row_y, texts, n_texts)) == NULL) {
+        st = coh_error_set(err, COH_ENOMEM, "out of memory");
+        goto done;
     }
 
     if ((st = canvas_open(&c, path, L.width, L.height, &spec->style, err)) != COH_OK)
         goto done;
-    draw(&c, spec, &L, hr_text, p_text, marks, row_y);
+    draw(&c, spec, &L, marks, row_y, texts, n_texts);
     st = canvas_finish(&c, err);
 
 done:
     if (measuring)
         canvas_abort(&m);
+    free(mt.buf);
+    layout_free(&L, n);
     free(hr_text);
     free(p_text);
     free(marks);
     free(row_y);
+    free(texts);
     if (st == COH_OK && drawn != NULL)
         *drawn = d;
     else
@@ -725,10 +1138,12 @@ coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out)
 {
     if (spec == NULL || out == NULL || (spec->rows == NULL && spec->n_rows > 0))
         return COH_EINVAL;
-    fputs("label,heading,hr,lower,upper,p,reference\n", out);
+    fputs("label,term,heading,hr,lower,upper,p,reference,infinite\n", out);
     for (size_t i = 0; i < spec->n_rows; i++) {
         const coh_plot_forest_row *r = &spec->rows[i];
         coh_csv_field(r->label, out);
+        fputc(',', out);
+        coh_csv_field(r->term, out);
         fputc(',', out);
         coh_csv_field(r->heading, out);
         double v[4] = {r->hr, r->lower, r->upper, r->p};
@@ -738,7 +1153,8 @@ coh_status coh_plot_forest_csv(const coh_plot_forest_spec *spec, FILE *out)
                 coh_format_num(v[k], b, sizeof b);
             fprintf(out, ",%s", b);
         }
-        fprintf(out, ",%s\n", r->reference ? "true" : "false");
+        fprintf(out, ",%s,%s\n", r->reference ? "true" : "false",
+                r->infinite ? "true" : "false");
     }
     return ferror(out) ? COH_EIO : COH_OK;
 }
