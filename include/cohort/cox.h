@@ -93,6 +93,14 @@ typedef struct coh_cox_model {
 coh_status coh_cox_fit(const coh_cox_data *d, const coh_cox_options *o, coh_cox_model **out);
 void coh_cox_fit_free(coh_cox_model *f);
 
+/* Coefficient j as a table prints it: exp(coef) with the Wald interval
+ * exp(coef +- z se) at conf_level and the Wald p, using the robust
+ * variance when the fit is robust.  Aliased: NAN. */
+typedef struct coh_cox_coef {
+    double coef, se, hr, lower, upper, z, p;
+} coh_cox_coef;
+coh_cox_coef coh_cox_coef_ci(const coh_cox_model *f, size_t j, double conf_level);
+
 /* Joint Wald test of the coefficients cols[0..k) (a multi-level factor as
  * one term), with the fit's variance (robust when the fit is robust):
  * chisq = b' V^-1 b over the non-aliased ones, df their number. */

@@ -33,6 +33,9 @@ void coh_json_number(coh_json *j, double v);      /* non-finite: null */
 void coh_json_int(coh_json *j, int64_t v);
 void coh_json_bool(coh_json *j, bool v);
 void coh_json_null(coh_json *j);
+/* A value that is already JSON text (another writer's whole document),
+ * written as it is: the caller vouches that it is one valid value. */
+void coh_json_raw(coh_json *j, const char *text);
 /* Finish the document with a newline. */
 void coh_json_end(coh_json *j);
 

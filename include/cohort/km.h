@@ -106,4 +106,17 @@ typedef struct coh_rmst {
 /* An empty curve gives NAN. */
 coh_status coh_km_rmst(const coh_km *km, double tau, coh_rmst *out);
 
+/* Follow-up (Schemper and Smith 1996): the median of the reverse
+ * Kaplan-Meier estimate (censoring as the event) with its interval, and
+ * the median and quartiles (type 7) of the times of the subjects without
+ * the event.  *reverse is the caller's (coh_km_free); NULL to drop it. */
+typedef struct coh_km_followup {
+    coh_km_quantile median;  /* reverse KM */
+    size_t n_alive;          /* subjects without the event */
+    double alive_median, alive_q25, alive_q75;
+} coh_km_followup;
+coh_status coh_km_followup_fit(const double *time, const uint8_t *event, size_t n,
+                               coh_conf_type conf_type, double conf_level,
+                               coh_km_followup *out, coh_km **reverse);
+
 #endif

@@ -190,7 +190,9 @@ typedef enum coh_tabone_format {
     COH_TABONE_MARKDOWN,  /* a pipe table with footnotes */
     COH_TABONE_CSV,       /* one line per row, header first */
     COH_TABONE_HTML,      /* one self-contained page, every text escaped */
-    COH_TABONE_JSON       /* stable keys, docs/cli.md */
+    COH_TABONE_JSON,      /* stable keys, docs/cli.md */
+    COH_TABONE_HTML_FRAGMENT /* the <table> and its notes only, for a page
+                                that holds several (the study report) */
 } coh_tabone_format;
 
 /* Parse "text", "markdown" (or "md"), "csv", "html", "json" (lower case,

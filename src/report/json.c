@@ -1,6 +1,7 @@
 /* json.c - streaming JSON writer (RFC 8259).  See cohort/json.h. */
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
 #include "cohort/json.h"
 #include "cohort/table.h"
@@ -130,4 +131,15 @@ void coh_json_null(coh_json *j)
 void coh_json_end(coh_json *j)
 {
     fputc('\n', j->out);
+}
+
+void coh_json_raw(coh_json *j, const char *text)
+{
+    before_item(j);
+    /* a document's own indentation is kept; trailing line breaks go, so
+     * that the enclosing document's punctuation follows the value */
+    size_t len = strlen(text);
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        len--;
+    fwrite(text, 1, len, j->out);
 }

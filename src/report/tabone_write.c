@@ -550,13 +550,17 @@ static const char html_style[] =
 /* One self-contained page: inline style, no script, no external resource;
  * the title as <title> and <caption>, header in <thead>, a section row as
  * one cell across the table, footnotes in <div class="notes">. */
-static coh_status write_html(const coh_tabone *tab, const char *title, FILE *out)
+static coh_status write_html(const coh_tabone *tab, const char *title, bool page, FILE *out)
 {
     layout lay = make_layout(tab);
     piece pc;
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
-    html_str(out, title != NULL ? title : HTML_DEFAULT_TITLE);
-    fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<table>\n", html_style);
+    if (page) {
+        fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+              out);
+        html_str(out, title != NULL ? title : HTML_DEFAULT_TITLE);
+        fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_style);
+    }
+    fputs("<table class=\"tabone\">\n", out);
     if (title != NULL) {
         fputs("<caption>", out);
         html_str(out, title);
@@ -608,7 +612,8 @@ static coh_status write_html(const coh_tabone *tab, const char *title, FILE *out
         }
         fputs("</div>\n", out);
     }
-    fputs("</body>\n</html>\n", out);
+    if (page)
+        fputs("</body>\n</html>\n", out);
     return COH_OK;
 }
 
@@ -883,7 +888,8 @@ coh_status coh_tabone_write(const coh_tabone *tab, coh_tabone_format fmt, const 
     case COH_TABONE_TEXT: st = write_text(tab, title, out); break;
     case COH_TABONE_MARKDOWN: st = write_markdown(tab, title, out); break;
     case COH_TABONE_CSV: st = write_csv(tab, out); break;
-    case COH_TABONE_HTML: st = write_html(tab, title, out); break;
+    case COH_TABONE_HTML: st = write_html(tab, title, true, out); break;
+    case COH_TABONE_HTML_FRAGMENT: st = write_html(tab, title, false, out); break;
     case COH_TABONE_JSON: st = write_json(tab, out); break;
     default: return COH_EINVAL;
     }
@@ -1103,6 +1109,13 @@ coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const
     if (wb == NULL) {
         x.nomem = true;
     } else {
+        /* a fixed creation time (2000-01-01 UTC): libxlsxwriter stamps the
+         * document properties and the zip entries with it, and the same
+         * table must give the same bytes (the study report's promise) */
+        lxw_doc_properties props;
+        memset(&props, 0, sizeof props);
+        props.created = 946684800;
+        x.lxw = workbook_set_properties(wb, &props);
         xlsx_formats f;
         x.ws = workbook_add_worksheet(wb, "Table");
         if (x.ws == NULL || !xlsx_make_formats(wb, &f))

@@ -895,3 +895,18 @@ nomem:
     coh_cox_curve_free(c);
     return COH_ENOMEM;
 }
+
+coh_cox_coef coh_cox_coef_ci(const coh_cox_model *f, size_t j, double conf_level)
+{
+    coh_cox_coef r;
+    double zq = coh_dist_norm_quantile(1 - (1 - conf_level) / 2);
+    const double *v = f->robust_var != NULL ? f->robust_var : f->var;
+    r.coef = f->aliased[j] ? NAN : f->coef[j];
+    r.se = f->aliased[j] ? NAN : sqrt(v[j * f->p + j]);
+    r.hr = exp(r.coef);
+    r.lower = exp(r.coef - zq * r.se);
+    r.upper = exp(r.coef + zq * r.se);
+    r.z = r.coef / r.se;
+    r.p = 2 * coh_dist_norm_q(fabs(r.z));
+    return r;
+}

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "cohort/dist.h"
+#include "cohort/desc.h"
 #include "cohort/km.h"
 
 const char *coh_conf_type_name(coh_conf_type t)
@@ -492,4 +493,40 @@ coh_status coh_km_rmst(const coh_km *km, double tau, coh_rmst *out)
     }
     out->std_err = sqrt(var);
     return COH_OK;
+}
+
+coh_status coh_km_followup_fit(const double *time, const uint8_t *event, size_t n,
+                               coh_conf_type conf_type, double conf_level,
+                               coh_km_followup *out, coh_km **reverse)
+{
+    if (reverse != NULL)
+        *reverse = NULL;
+    uint8_t *rev = malloc(n ? n : 1);
+    double *alive = malloc((n ? n : 1) * sizeof *alive);
+    if (rev == NULL || alive == NULL) {
+        free(rev);
+        free(alive);
+        return COH_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        rev[i] = event[i] ? 0 : 1;
+        if (!event[i])
+            alive[m++] = time[i];
+    }
+    coh_km *km = NULL;
+    coh_status st = coh_km_fit(time, rev, n, conf_type, conf_level, &km);
+    if (st == COH_OK)
+        st = coh_km_median_r(km, &out->median);
+    out->n_alive = m;
+    out->alive_median = coh_quantile7_inplace(alive, m, 0.5);
+    out->alive_q25 = coh_quantile7_inplace(alive, m, 0.25);
+    out->alive_q75 = coh_quantile7_inplace(alive, m, 0.75);
+    free(rev);
+    free(alive);
+    if (st == COH_OK && reverse != NULL)
+        *reverse = km;
+    else
+        coh_km_free(km);
+    return st;
 }
