@@ -35,6 +35,11 @@
  * one is involved, the column and row: "trial.db: column 'os', row 12: ...".
  *
  * Reentrant: one connection per call, no file-scope state.
+ *
+ * coh_sqlite_read_stmt (sqlite_internal.h) is the same reading of cells
+ * for a statement the caller prepared on its own connection: the study
+ * runner reads its analysis table back from an in-memory database that
+ * way, so that a column comes out of SQL with the types a file would have.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +56,7 @@
 #include "cohort/io.h"
 #include "core/colbuild.h"
 #include "core/core.h"
+#include "io/sqlite_internal.h"
 
 /* How long to wait for a writer's lock before giving up, in milliseconds. */
 #define BUSY_TIMEOUT_MS 2000
@@ -63,6 +69,7 @@ typedef struct sq_col {
     size_t n_na_codes;
     bool text_numbers;     /* a number or date was read from text */
     bool as_text;          /* second pass: keep text as stored */
+    bool saw_real;         /* a REAL (floating-point) cell was read */
     coh_colbuild cb;
 } sq_col;
 
@@ -75,6 +82,8 @@ typedef struct sq_ctx {
     sqlite3_stmt *stmt;
     sq_col *cols;
     int n_cols;
+    bool real_is_double;   /* a column with a REAL cell is DOUBLE (see
+                              coh_sqlite_read_stmt) */
     coh_error *err;
 } sq_ctx;
 
@@ -399,6 +408,7 @@ static coh_status push_cell(sq_ctx *ctx, sq_col *col, int j, size_t row)
         v = (double)sqlite3_column_int64(stmt, j);
         break;
     case SQLITE_FLOAT:
+        col->saw_real = true;
         v = sqlite3_column_double(stmt, j);
         if (!isfinite(v))
             return coh_error_set(ctx->err, COH_ETYPE, "%s: column '%s', row %zu: infinite "
@@ -566,6 +576,8 @@ static coh_status build_table(sq_ctx *ctx, coh_table **out)
         int declared = col->declared;
         if (declared < 0 && col->cb.kind == CB_UNKNOWN)
             declared = col->decl_hint;
+        if (declared < 0 && ctx->real_is_double && col->saw_real && col->cb.kind == CB_NUMBER)
+            declared = COH_DOUBLE;
         coh_column *c;
         coh_error sub;
         coh_error_clear(&sub);
@@ -609,6 +621,51 @@ static coh_status run(sq_ctx *ctx, coh_table **out)
                                  ctx->path);
     }
     return build_table(ctx, out);
+}
+
+/* The context of one read; opts must not be NULL. */
+static void ctx_init(sq_ctx *ctx, const char *path, const coh_read_options *opts,
+                     coh_error *err)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->path = path;
+    ctx->opts = opts;
+    ctx->err = err;
+    ctx->na_tokens = opts->na_tokens ? opts->na_tokens : default_na;
+    ctx->n_na_tokens = opts->na_tokens ? opts->n_na_tokens
+                                       : sizeof default_na / sizeof *default_na;
+}
+
+static void free_columns(sq_ctx *ctx)
+{
+    for (int j = 0; j < ctx->n_cols; j++) {
+        coh_cb_free(&ctx->cols[j].cb);
+        free(ctx->cols[j].name);
+        free(ctx->cols[j].na_codes);
+    }
+    free(ctx->cols);
+    ctx->cols = NULL;
+    ctx->n_cols = 0;
+}
+
+coh_status coh_sqlite_read_stmt(sqlite3 *db, sqlite3_stmt *stmt, const char *name,
+                                const coh_read_options *opts, bool real_is_double,
+                                coh_table **out, coh_error *err)
+{
+    coh_read_options defaults;
+    *out = NULL;
+    if (opts == NULL) {
+        memset(&defaults, 0, sizeof defaults); /* the documented defaults are all zero */
+        opts = &defaults;
+    }
+    sq_ctx ctx;
+    ctx_init(&ctx, name, opts, err);
+    ctx.db = db;
+    ctx.stmt = stmt;
+    ctx.real_is_double = real_is_double;
+    coh_status st = run(&ctx, out);
+    free_columns(&ctx);
+    return st;
 }
 
 coh_status coh_read_sqlite(const char *path, const coh_read_options *opts,
@@ -656,12 +713,7 @@ coh_status coh_read_sqlite(const char *path, const coh_read_options *opts,
                              strerror(stat_rc != 0 ? stat_errno : EISDIR));
 
     sq_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.path = path;
-    ctx.opts = opts;
-    ctx.err = err;
-    ctx.na_tokens = opts->na_tokens ? opts->na_tokens : default_na;
-    ctx.n_na_tokens = opts->na_tokens ? opts->n_na_tokens : sizeof default_na / sizeof *default_na;
+    ctx_init(&ctx, path, opts, err);
 
     char *uri = readonly_uri(path);
     if (uri == NULL)
@@ -684,12 +736,7 @@ coh_status coh_read_sqlite(const char *path, const coh_read_options *opts,
     else if ((st = prepare(&ctx)) == COH_OK)
         st = run(&ctx, out);
 
-    for (int j = 0; j < ctx.n_cols; j++) {
-        coh_cb_free(&ctx.cols[j].cb);
-        free(ctx.cols[j].name);
-        free(ctx.cols[j].na_codes);
-    }
-    free(ctx.cols);
+    free_columns(&ctx);
     sqlite3_finalize(ctx.stmt);
     sqlite3_exec(ctx.db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(ctx.db);
