@@ -34,7 +34,7 @@ LDFLAGS += $(filter -fsanitize=%,$(OPT)) -pthread
 # cairo's include path comes from pkg-config (evaluated in the sub-makes
 # that compile, which run after `make deps` has installed it)
 CAIRO_CFLAGS := $(shell pkg-config --cflags cairo fontconfig 2>/dev/null)
-LIBS     = -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lcairo -lfontconfig -lz -lm
+LIBS     = -lyaml -lreadstat -lsqlite3 -lgsl -lgslcblas -lxlsxwriter -lcairo -lfontconfig -lz -lm
 TEST_LIBS = -lexpat
 
 VERSION := $(shell cat VERSION)
@@ -76,8 +76,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcohort.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libcohort.a $(LIBS) $(TEST_LIBS)
 
-# test_oom fails the n-th allocation through the linker's --wrap.
-$(BUILD)/tests/test_oom: $(BUILD)/tests/unit/test_oom.o $(BUILD)/libcohort.a
+# test_oom and test_study_spec fail the n-th allocation through the
+# linker's --wrap.
+$(BUILD)/tests/test_oom $(BUILD)/tests/test_study_spec: $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcohort.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
 	    $(BUILD)/libcohort.a $(LIBS)
