@@ -33,6 +33,8 @@ extern const cli_command cli_km;
 extern const cli_command cli_cox;
 extern const cli_command cli_table;
 extern const cli_command cli_plot;
+extern const cli_command cli_run;
+extern const cli_command cli_check;
 /* the figures of `cohort plot` */
 extern const cli_command cli_plot_km;
 extern const cli_command cli_plot_forest;

@@ -5,7 +5,7 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {&cli_describe, &cli_table, &cli_km, &cli_cox,
-                                              &cli_plot};
+                                              &cli_plot,     &cli_run,   &cli_check};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static const cli_command *find(const char *name)

@@ -1,0 +1,1688 @@
+/* run.c - coh_study_run: every analysis of a study file, and the report.
+ *
+ * Nothing numerical is computed here: the runner calls the same library
+ * functions the commands call (coh_tabone_build, coh_km_fit, coh_survdiff,
+ * coh_cox_univariable, coh_cox_select, coh_plot_*) and writes what they
+ * return, so a study's numbers are exactly those of `cohort table`,
+ * `cohort km` and `cohort cox` with the same options.
+ *
+ * Output (a folder, written whole or not at all: everything goes to a
+ * temporary folder beside the destination, which is renamed into place
+ * at the end; an older report there is replaced only then):
+ *   report.html   one self-contained page (inline CSS and SVG, no script,
+ *                 no network), every label and value HTML-escaped
+ *   report.md     the same in Markdown, figures linked as PNG
+ *   results.json  every number, with the options
+ *   tables/       each table as CSV and XLSX
+ *   figures/      each figure as SVG, PDF and PNG, with its numbers as CSV
+ *   warnings.txt  every warning (also in the report)
+ * The same inputs give the same bytes, except the one line of the report
+ * that states the run date (and results.json's "run_date").
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cohort/cohort.h"
+#include "cohort/study.h"
+#include "core/core.h"
+
+#define DASH "\xe2\x80\x93"
+
+/* ---- the run's state ------------------------------------------------------ */
+
+typedef struct runner {
+    const coh_study *s;
+    const coh_study_options *opt;
+    coh_table *t;
+    coh_study_flow *flow;
+    char *dir;            /* the temporary output folder */
+    FILE *html, *md;
+    FILE *jf;
+    coh_json j;
+    char **warnings;
+    size_t n_warnings;
+    int figure;           /* figures so far, for ids */
+    coh_error *err;
+} runner;
+
+static coh_status warn(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static coh_status warn(runner *r, const char *fmt, ...)
+{
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **nw = realloc(r->warnings, (r->n_warnings + 1) * sizeof *nw);
+    if (nw == NULL)
+        return COH_ENOMEM;
+    r->warnings = nw;
+    if ((nw[r->n_warnings] = coh_strdup(buf)) == NULL)
+        return COH_ENOMEM;
+    r->n_warnings++;
+    return COH_OK;
+}
+
+/* A path inside the output folder, in buf. */
+static const char *out_path(const runner *r, char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static const char *out_path(const runner *r, char *buf, size_t size, const char *fmt, ...)
+{
+    int n = snprintf(buf, size, "%s/", r->dir);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+/* ---- HTML and Markdown ----------------------------------------------------- */
+
+static void html_esc(FILE *f, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            fputc((unsigned char)*s < 0x20 && *s != '\n' ? '?' : *s, f);
+        }
+    }
+}
+
+/* Markdown text: the characters that would start markup are escaped. */
+static void md_esc(FILE *f, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        if (strchr("\\`*_[]<>|#", *s) != NULL)
+            fputc('\\', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+}
+
+static void heading(runner *r, int level, const char *text, const char *id)
+{
+    fprintf(r->html, "<h%d id=\"", level);
+    html_esc(r->html, id);
+    fputs("\">", r->html);
+    html_esc(r->html, text);
+    fprintf(r->html, "</h%d>\n", level);
+    fprintf(r->md, "\n%.*s ", level, "######");
+    md_esc(r->md, text);
+    fputs("\n\n", r->md);
+}
+
+/* A paragraph, in both documents. */
+static void para(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void para(runner *r, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fputs("<p>", r->html);
+    html_esc(r->html, buf);
+    fputs("</p>\n", r->html);
+    md_esc(r->md, buf);
+    fputs("\n\n", r->md);
+}
+
+/* A simple table: a header row and rows of cells (strings), both
+ * documents. */
+static void simple_table(runner *r, const char *caption, const char *const *head, size_t nc,
+                         char **cells, size_t nr)
+{
+    fputs("<table class=\"simple\">\n", r->html);
+    if (caption != NULL) {
+        fputs("<caption>", r->html);
+        html_esc(r->html, caption);
+        fputs("</caption>\n", r->html);
+    }
+    fputs("<thead><tr>", r->html);
+    for (size_t c = 0; c < nc; c++) {
+        fputs("<th>", r->html);
+        html_esc(r->html, head[c]);
+        fputs("</th>", r->html);
+    }
+    fputs("</tr></thead>\n<tbody>\n", r->html);
+    for (size_t i = 0; i < nr; i++) {
+        fputs("<tr>", r->html);
+        for (size_t c = 0; c < nc; c++) {
+            fputs("<td>", r->html);
+            html_esc(r->html, cells[i * nc + c]);
+            fputs("</td>", r->html);
+        }
+        fputs("</tr>\n", r->html);
+    }
+    fputs("</tbody>\n</table>\n", r->html);
+    if (caption != NULL) {
+        fputs("**", r->md);
+        md_esc(r->md, caption);
+        fputs("**\n\n", r->md);
+    }
+    fputs("|", r->md);
+    for (size_t c = 0; c < nc; c++) {
+        fputc(' ', r->md);
+        md_esc(r->md, head[c]);
+        fputs(" |", r->md);
+    }
+    fputs("\n|", r->md);
+    for (size_t c = 0; c < nc; c++)
+        fputs(" --- |", r->md);
+    fputc('\n', r->md);
+    for (size_t i = 0; i < nr; i++) {
+        fputs("|", r->md);
+        for (size_t c = 0; c < nc; c++) {
+            fputc(' ', r->md);
+            md_esc(r->md, cells[i * nc + c]);
+            fputs(" |", r->md);
+        }
+        fputc('\n', r->md);
+    }
+    fputc('\n', r->md);
+}
+
+/* An SVG file inline in the page.  cairo names its glyphs and clips the
+ * same in every file ("glyph0-1", "clip1"), and ids must be unique in a
+ * page, so each figure's ids get the prefix "fN-". */
+static coh_status inline_svg(runner *r, const char *svg_path)
+{
+    FILE *f = fopen(svg_path, "rb");
+    if (f == NULL)
+        return coh_error_set(r->err, COH_EIO, "%s: cannot read the figure", svg_path);
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "f%d-", ++r->figure);
+    char line[8192];
+    fputs("<div class=\"figure\">\n", r->html);
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "<?xml", 5) == 0)
+            continue;
+        for (const char *p = line; *p;) {
+            if (strncmp(p, "id=\"", 4) == 0) {
+                fputs("id=\"", r->html);
+                fputs(prefix, r->html);
+                p += 4;
+            } else if (strncmp(p, "href=\"#", 7) == 0) {
+                fputs("href=\"#", r->html);
+                fputs(prefix, r->html);
+                p += 7;
+            } else if (strncmp(p, "url(#", 5) == 0) {
+                fputs("url(#", r->html);
+                fputs(prefix, r->html);
+                p += 5;
+            } else {
+                fputc(*p++, r->html);
+            }
+        }
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    fputs("</div>\n", r->html);
+    if (bad)
+        return coh_error_set(r->err, COH_EIO, "%s: cannot read the figure", svg_path);
+    return COH_OK;
+}
+
+/* A figure in both documents: inline SVG in HTML, the PNG in Markdown. */
+static coh_status figure(runner *r, const char *base, const char *caption)
+{
+    char svg[1200];
+    out_path(r, svg, sizeof svg, "figures/%s.svg", base);
+    coh_status st = inline_svg(r, svg);
+    if (st != COH_OK)
+        return st;
+    fputs("<p class=\"caption\">", r->html);
+    html_esc(r->html, caption);
+    fputs("</p>\n", r->html);
+    fputs("![", r->md);
+    md_esc(r->md, caption);
+    fprintf(r->md, "](figures/%s.png)\n\n", base);
+    return COH_OK;
+}
+
+/* Draw `base` in the three formats via draw(ctx, path) and write its CSV
+ * with csv(ctx, FILE). */
+typedef coh_status (*draw_fn)(const void *ctx, const char *path, coh_error *err);
+typedef coh_status (*csv_fn)(const void *ctx, FILE *out);
+
+static coh_status draw3(runner *r, const char *base, draw_fn draw, csv_fn csv, const void *ctx)
+{
+    static const char *const ext[] = {"svg", "pdf", "png"};
+    char path[1200];
+    for (size_t k = 0; k < 3; k++) {
+        coh_status st = draw(ctx, out_path(r, path, sizeof path, "figures/%s.%s", base, ext[k]),
+                             r->err);
+        if (st != COH_OK)
+            return st;
+    }
+    FILE *f = fopen(out_path(r, path, sizeof path, "figures/%s.csv", base), "w");
+    if (f == NULL)
+        return coh_error_set(r->err, COH_EIO, "%s: cannot write: %s", path, strerror(errno));
+    coh_status st = csv(ctx, f);
+    if (fclose(f) != 0 && st == COH_OK)
+        st = COH_EIO;
+    if (st != COH_OK)
+        return coh_error_set(r->err, st, "%s: cannot write the figure's numbers", path);
+    return COH_OK;
+}
+
+/* ---- numbers as text ------------------------------------------------------- */
+
+static void num(double v, char *buf, size_t size)
+{
+    coh_format_human(v, 3, buf, size);
+}
+
+static void p_text(const runner *r, double p, char *buf, size_t size)
+{
+    if (isnan(p)) {
+        snprintf(buf, size, DASH);
+        return;
+    }
+    coh_format_p(p, r->opt->p_digits, buf, size);
+}
+
+/* "0.59 (0.38–0.93)" */
+static void hr_text(double hr, double lo, double hi, char *buf, size_t size)
+{
+    if (!isfinite(hr)) {
+        snprintf(buf, size, "not estimable");
+        return;
+    }
+    char a[32], b[32], c[32];
+    snprintf(a, sizeof a, "%.2f", hr);
+    snprintf(b, sizeof b, "%.2f", lo);
+    if (isfinite(hi))
+        snprintf(c, sizeof c, "%.2f", hi);
+    else
+        snprintf(c, sizeof c, "\xe2\x88\x9e");
+    snprintf(buf, size, "%s (%s" DASH "%s)", a, b, c);
+}
+
+/* A quantile with its interval: "46 (95% CI 35–58)", "not reached". */
+static void quantile_text(const runner *r, const coh_km_quantile *q, char *buf, size_t size)
+{
+    if (isnan(q->estimate)) {
+        snprintf(buf, size, "not reached");
+        return;
+    }
+    char e[32], l[32], u[32];
+    num(q->estimate, e, sizeof e);
+    if (isnan(q->lower))
+        snprintf(l, sizeof l, "NR");
+    else
+        num(q->lower, l, sizeof l);
+    if (isnan(q->upper))
+        snprintf(u, sizeof u, "NR");
+    else
+        num(q->upper, u, sizeof u);
+    snprintf(buf, size, "%s (%g%% CI %s" DASH "%s)", e, 100 * r->opt->conf_level, l, u);
+}
+
+/* ---- rows of a subgroup ------------------------------------------------------- */
+
+/* keep[] for `where` (NULL: all rows): the caller's; NULL on error. */
+static coh_status subgroup(runner *r, const char *where, const char *what, uint8_t **keep)
+{
+    *keep = NULL;
+    if (where == NULL)
+        return COH_OK;
+    uint8_t *k = malloc(r->t->n_rows ? r->t->n_rows : 1);
+    if (k == NULL)
+        return coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    size_t kept;
+    coh_error e;
+    coh_status st = coh_table_filter(r->t, where, k, &kept, &e);
+    if (st != COH_OK) {
+        free(k);
+        return coh_error_set(r->err, st, "%s: where: %s", what, e.msg);
+    }
+    *keep = k;
+    return COH_OK;
+}
+
+/* The grouping column of an analysis: its own `by`, else the cohort's
+ * groups; "none" (or no groups at all) is NULL. */
+static const char *group_of(const runner *r, const char *by)
+{
+    if (by != NULL)
+        return strcmp(by, "none") == 0 ? NULL : by;
+    return r->s->group_var;
+}
+
+static const coh_study_variable *variable(const coh_study *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_vars; i++)
+        if (strcmp(s->vars[i].name, name) == 0)
+            return &s->vars[i];
+    return NULL;
+}
+
+static const coh_study_endpoint *endpoint(const coh_study *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_endpoints; i++)
+        if (strcmp(s->endpoints[i].name, name) == 0)
+            return &s->endpoints[i];
+    return NULL;
+}
+
+static const char *label_of(const runner *r, const char *name)
+{
+    const coh_study_variable *v = variable(r->s, name);
+    if (v != NULL && v->label != NULL)
+        return v->label;
+    const coh_column *c = coh_table_find(r->t, name);
+    if (c != NULL && c->label != NULL)
+        return c->label;
+    return name;
+}
+
+/* ---- the data and the flow ------------------------------------------------- */
+
+static coh_status flow_draw(const void *ctx, const char *path, coh_error *err)
+{
+    return coh_plot_flow(ctx, path, NULL, err);
+}
+
+static coh_status flow_csv(const void *ctx, FILE *out)
+{
+    return coh_plot_flow_csv(ctx, out);
+}
+
+static coh_status section_data(runner *r)
+{
+    const coh_study *s = r->s;
+    heading(r, 2, "Data and cohort selection", "data");
+    char **cells = calloc(s->n_sources * 3 + 1, sizeof *cells);
+    if (cells == NULL)
+        return coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    char nbuf[64 * 64];
+    coh_json_key(&r->j, "sources");
+    coh_json_array_begin(&r->j);
+    for (size_t i = 0; i < s->n_sources && i < 64; i++) {
+        snprintf(nbuf + 64 * i, 64, "%zu", r->flow->source_rows[i]);
+        cells[3 * i] = s->sources[i].name;
+        cells[3 * i + 1] = s->sources[i].file;
+        cells[3 * i + 2] = nbuf + 64 * i;
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "name");
+        coh_json_string(&r->j, s->sources[i].name);
+        coh_json_key(&r->j, "file");
+        coh_json_string(&r->j, s->sources[i].file);
+        coh_json_key(&r->j, "rows");
+        coh_json_int(&r->j, (int64_t)r->flow->source_rows[i]);
+        coh_json_object_end(&r->j);
+    }
+    coh_json_array_end(&r->j);
+    static const char *const head[] = {"Source", "File", "Rows read"};
+    simple_table(r, "Data sources", head, 3, cells, s->n_sources < 64 ? s->n_sources : 64);
+    free(cells);
+
+    coh_json_key(&r->j, "flow");
+    coh_json_array_begin(&r->j);
+    static const char *const kinds[] = {"start", "exclude", "box", "group"};
+    for (size_t i = 0; i < r->flow->n_steps; i++) {
+        const coh_flow_step *st = &r->flow->steps[i];
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "kind");
+        coh_json_string(&r->j, kinds[st->kind]);
+        coh_json_key(&r->j, "label");
+        coh_json_string(&r->j, st->label);
+        coh_json_key(&r->j, "n");
+        coh_json_number(&r->j, st->n);
+        coh_json_object_end(&r->j);
+    }
+    coh_json_array_end(&r->j);
+    coh_plot_flow_spec fs;
+    coh_plot_flow_spec_init(&fs);
+    fs.steps = r->flow->steps;
+    fs.n_steps = r->flow->n_steps;
+    fs.remaining_label = "Eligible";
+    coh_status st = draw3(r, "flow", flow_draw, flow_csv, &fs);
+    if (st != COH_OK)
+        return st;
+    return figure(r, "flow", "Figure: selection of the cohort");
+}
+
+/* ---- descriptive tables ------------------------------------------------------ */
+
+static coh_status section_tables(runner *r)
+{
+    const coh_study *s = r->s;
+    if (s->n_tables == 0)
+        return COH_OK;
+    heading(r, 2, "Tables", "tables");
+    coh_json_key(&r->j, "tables");
+    coh_json_array_begin(&r->j);
+    coh_status st = COH_OK;
+    for (size_t ti = 0; ti < s->n_tables && st == COH_OK; ti++) {
+        const coh_study_table *tb = &s->tables[ti];
+        coh_tabone_var *vars = calloc(tb->n_rows + 1, sizeof *vars);
+        uint8_t *keep = NULL;
+        coh_tabone *tab = NULL;
+        char *json = NULL;
+        size_t json_len = 0;
+        if (vars == NULL) {
+            st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            break;
+        }
+        size_t nv = 0;
+        const char *pending = NULL;
+        for (size_t k = 0; k < tb->n_rows; k++) {
+            const coh_study_table_row *row = &tb->rows[k];
+            if (row->variable == NULL) {
+                pending = row->section;
+                continue;
+            }
+            const coh_study_variable *v = variable(s, row->variable);
+            coh_tabone_var *x = &vars[nv++];
+            x->name = row->variable;
+            x->section = pending;
+            pending = NULL;
+            x->kind = v != NULL ? v->kind : COH_TABONE_AUTO;
+            x->digits = v != NULL ? v->digits : -1;
+            x->label = v != NULL ? v->label : NULL;
+        }
+        coh_tabone_spec ts;
+        coh_tabone_spec_init(&ts);
+        ts.by = group_of(r, tb->by);
+        if (ts.by != NULL && r->s->group_var != NULL && strcmp(ts.by, r->s->group_var) == 0) {
+            ts.by_levels = (const char *const *)s->group_order;
+            ts.n_by_levels = s->n_group_order;
+        }
+        ts.vars = vars;
+        ts.n_vars = nv;
+        ts.summary = r->opt->summary;
+        ts.cat_test = r->opt->cat_test;
+        ts.cont_test = r->opt->cont_test;
+        ts.wilcox_correct = r->opt->mw_continuity;
+        ts.overall = tb->overall;
+        ts.overall_label = "All patients";
+        ts.smd = tb->smd;
+        ts.digits = r->opt->digits;
+        ts.p_digits = r->opt->p_digits;
+        char what[300];
+        snprintf(what, sizeof what, "%s:%zu:%zu: table '%s'", s->file, tb->pos.line,
+                 tb->pos.column, tb->name);
+        st = subgroup(r, tb->where, what, &keep);
+        ts.keep = keep;
+        coh_error e;
+        if (st == COH_OK && (st = coh_tabone_build(r->t, &ts, &tab, &e)) != COH_OK)
+            coh_error_set(r->err, st, "%s: %s", what, e.msg);
+        const char *title = tb->title != NULL ? tb->title : tb->name;
+        if (st == COH_OK) {
+            heading(r, 3, title, tb->name);
+            st = coh_tabone_write(tab, COH_TABONE_HTML_FRAGMENT, NULL, r->html);
+        }
+        if (st == COH_OK)
+            st = coh_tabone_write(tab, COH_TABONE_MARKDOWN, NULL, r->md);
+        char path[1200];
+        if (st == COH_OK) {
+            FILE *f = fopen(out_path(r, path, sizeof path, "tables/%s.csv", tb->name), "w");
+            st = f == NULL ? COH_EIO : coh_tabone_write(tab, COH_TABONE_CSV, NULL, f);
+            if (f != NULL && fclose(f) != 0)
+                st = COH_EIO;
+            if (st != COH_OK)
+                coh_error_set(r->err, st, "%s: cannot write", path);
+        }
+        if (st == COH_OK)
+            st = coh_tabone_write_xlsx(tab, title,
+                                       out_path(r, path, sizeof path, "tables/%s.xlsx", tb->name),
+                                       r->err);
+        if (st == COH_OK) {
+            FILE *mf = open_memstream(&json, &json_len);
+            st = mf == NULL ? COH_ENOMEM : coh_tabone_write(tab, COH_TABONE_JSON, NULL, mf);
+            if (mf != NULL)
+                fclose(mf);
+        }
+        if (st == COH_OK) {
+            coh_json_object_begin(&r->j);
+            coh_json_key(&r->j, "name");
+            coh_json_string(&r->j, tb->name);
+            coh_json_key(&r->j, "title");
+            coh_json_string(&r->j, title);
+            coh_json_key(&r->j, "table");
+            coh_json_raw(&r->j, json);
+            coh_json_object_end(&r->j);
+            for (size_t w = 0; w < tab->n_warnings && st == COH_OK; w++)
+                st = warn(r, "table '%s': %s", tb->name, tab->warnings[w]);
+        }
+        free(json);
+        coh_tabone_free(tab);
+        free(keep);
+        free(vars);
+    }
+    coh_json_array_end(&r->j);
+    return st;
+}
+
+/* ---- Kaplan-Meier analyses ---------------------------------------------------- */
+
+typedef struct km_group {
+    coh_km *km;
+    coh_km_quantile median;
+    coh_km_at *at;
+    coh_km_followup fu;
+} km_group;
+
+static const char *test_name(coh_test_kind k)
+{
+    coh_test_spec t = {k, 0, 0};
+    static _Thread_local char buf[64];
+    coh_test_spec_name(&t, buf, sizeof buf);
+    return buf;
+}
+
+static coh_status km_draw(const void *ctx, const char *path, coh_error *err)
+{
+    return coh_plot_km(ctx, path, NULL, err);
+}
+
+static coh_status km_csv_unused(const void *ctx, FILE *out)
+{
+    (void)ctx;
+    (void)out;
+    return COH_OK;
+}
+
+static coh_status one_km(runner *r, const coh_study_km *a)
+{
+    const coh_study *s = r->s;
+    const coh_study_options *o = r->opt;
+    const coh_study_endpoint *ep = endpoint(s, a->endpoint);
+    char what[300];
+    snprintf(what, sizeof what, "%s:%zu:%zu: survival '%s'", s->file, a->pos.line,
+             a->pos.column, a->name);
+    if (ep == NULL)
+        return coh_error_set(r->err, COH_EINVAL, "%s: no endpoint '%s'", what, a->endpoint);
+    const char *by = group_of(r, a->by);
+    uint8_t *keep = NULL;
+    coh_status st = subgroup(r, a->where, what, &keep);
+    if (st != COH_OK)
+        return st;
+    coh_surv_spec spec = {ep->time, ep->event, NULL, 0, NULL, 0, by, NULL, keep};
+    coh_surv_data *sd = NULL;
+    coh_error e;
+    km_group *g = NULL;
+    coh_test_result *test = NULL;
+    coh_plot_km_curve *curves = NULL;
+    coh_km *all = NULL;
+    coh_km_followup fu_all;
+    memset(&fu_all, 0, sizeof fu_all);
+    if ((st = coh_surv_prepare(r->t, &spec, &sd, &e)) != COH_OK) {
+        coh_error_set(r->err, st, "%s: %s", what, e.msg);
+        goto done;
+    }
+    if (sd->n == 0) {
+        st = coh_error_set(r->err, COH_EDOMAIN, "%s: no patient has both a time and an event",
+                           what);
+        goto done;
+    }
+    size_t G = sd->n_groups;
+    g = calloc(G, sizeof *g);
+    curves = calloc(G, sizeof *curves);
+    if (g == NULL || curves == NULL) {
+        st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < G && st == COH_OK; k++) {
+        size_t lo = sd->group_start[k], hi = sd->group_start[k + 1];
+        st = coh_km_fit(sd->g_time + lo, sd->g_event + lo, hi - lo, o->conf_type, o->conf_level,
+                        &g[k].km);
+        if (st == COH_OK)
+            st = o->median_ci_spss ? coh_km_median_spss(g[k].km, &g[k].median)
+                                   : coh_km_median_r(g[k].km, &g[k].median);
+        if (st == COH_OK && a->n_times > 0) {
+            g[k].at = calloc(a->n_times, sizeof *g[k].at);
+            st = g[k].at == NULL ? COH_ENOMEM
+                                 : coh_km_at_times(g[k].km, a->times, a->n_times, g[k].at);
+        }
+        if (st == COH_OK && a->followup)
+            st = coh_km_followup_fit(sd->g_time + lo, sd->g_event + lo, hi - lo, o->conf_type,
+                                     o->conf_level, &g[k].fu, NULL);
+        curves[k].label = sd->group_names[k];
+        curves[k].km = g[k].km;
+    }
+    if (st == COH_OK && a->followup)
+        st = coh_km_followup_fit(sd->a_time, sd->a_event, sd->n, o->conf_type, o->conf_level,
+                                 &fu_all, NULL);
+    coh_test_spec tspec = {o->test, 0, 0};
+    if (st == COH_OK && G >= 2)
+        st = coh_survdiff(sd->s_time, sd->s_event, sd->s_group, NULL, sd->n, G, &tspec, &test);
+    if (st != COH_OK) {
+        coh_error_set(r->err, st, "%s: %s", what, coh_status_str(st));
+        goto done;
+    }
+    const char *title = a->title != NULL ? a->title : ep->label != NULL ? ep->label : ep->name;
+    const char *unit = ep->unit != NULL ? ep->unit : "";
+    heading(r, 3, title, a->name);
+
+    /* the figure */
+    char annot[160] = "", pbuf[32];
+    if (test != NULL) {
+        p_text(r, test->p, pbuf, sizeof pbuf);
+        snprintf(annot, sizeof annot, "%s p %s%s", test_name(o->test),
+                 pbuf[0] == '<' ? "" : "= ", pbuf);
+        annot[0] = (char)(annot[0] >= 'a' && annot[0] <= 'z' ? annot[0] - 32 : annot[0]);
+    }
+    coh_plot_km_spec ks;
+    coh_plot_km_spec_init(&ks);
+    ks.curves = curves;
+    ks.n_curves = G;
+    ks.unit = ep->unit;
+    ks.ci = a->ci;
+    ks.annotation = annot[0] ? annot : NULL;
+    char ytitle[200];
+    snprintf(ytitle, sizeof ytitle, "%s (%%)", ep->label != NULL ? ep->label : ep->name);
+    ks.y_title = ytitle;
+    ks.legend_title = by != NULL ? label_of(r, by) : NULL;
+    if (G > 8) {
+        st = coh_error_set(r->err, COH_EINVAL, "%s: %zu groups; a figure shows at most 8", what,
+                           G);
+        goto done;
+    }
+    char base[300];
+    snprintf(base, sizeof base, "km_%s", a->name);
+    if ((st = draw3(r, base, km_draw, km_csv_unused, &ks)) != COH_OK)
+        goto done;
+    {
+        /* the numbers at risk beside the figure: drawn once more for them */
+        coh_plot_km_drawn *drawn = NULL;
+        char path[1200];
+        st = coh_plot_km(&ks, out_path(r, path, sizeof path, "figures/%s.svg", base), &drawn,
+                         r->err);
+        FILE *f = st == COH_OK ? fopen(out_path(r, path, sizeof path, "figures/%s.csv", base), "w")
+                               : NULL;
+        if (st == COH_OK && (f == NULL || coh_plot_km_drawn_csv(drawn, &ks, f) != COH_OK))
+            st = coh_error_set(r->err, COH_EIO, "%s: cannot write", path);
+        if (f != NULL && fclose(f) != 0 && st == COH_OK)
+            st = coh_error_set(r->err, COH_EIO, "%s: cannot write", path);
+        coh_plot_km_drawn_free(drawn);
+        if (st != COH_OK)
+            goto done;
+    }
+    if ((st = figure(r, base, title)) != COH_OK)
+        goto done;
+
+    /* the table: n, events, median (CI), survival at the times, follow-up */
+    size_t nc = 4 + a->n_times + (a->followup ? 1 : 0);
+    char **cells = calloc(G * nc, sizeof *cells);
+    const char **head = calloc(nc, sizeof *head);
+    char *store = calloc(G * nc, 128);
+    char *hstore = calloc(nc, 96);
+    if (cells == NULL || head == NULL || store == NULL || hstore == NULL) {
+        free(cells);
+        free(head);
+        free(store);
+        free(hstore);
+        st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
+    head[0] = by != NULL ? label_of(r, by) : "Group";
+    head[1] = "n";
+    head[2] = "Events";
+    snprintf(hstore + 96 * 3, 96, "Median%s%s (%g%% CI)", unit[0] ? ", " : "", unit,
+             100 * o->conf_level);
+    head[3] = hstore + 96 * 3;
+    for (size_t t = 0; t < a->n_times; t++) {
+        char tb[32];
+        num(a->times[t], tb, sizeof tb);
+        snprintf(hstore + 96 * (4 + t), 96, "At %s%s%s (%%, %g%% CI)", tb, unit[0] ? " " : "",
+                 unit, 100 * o->conf_level);
+        head[4 + t] = hstore + 96 * (4 + t);
+    }
+    if (a->followup)
+        head[nc - 1] = "Follow-up of survivors, median (IQR)";
+    for (size_t k = 0; k < G; k++) {
+        char *row = store + 128 * nc * k;
+        for (size_t c = 0; c < nc; c++)
+            cells[k * nc + c] = row + 128 * c;
+        snprintf(row, 128, "%s", sd->group_names[k]);
+        snprintf(row + 128, 128, "%zu", g[k].km->n);
+        snprintf(row + 256, 128, "%zu", g[k].km->n_events);
+        quantile_text(r, &g[k].median, row + 384, 128);
+        for (size_t t = 0; t < a->n_times; t++) {
+            const coh_km_at *at = &g[k].at[t];
+            if (isnan(at->surv) || at->beyond)
+                snprintf(row + 128 * (4 + t), 128, DASH);
+            else
+                snprintf(row + 128 * (4 + t), 128, "%.0f (%.0f" DASH "%.0f)", 100 * at->surv,
+                         100 * at->lower, 100 * at->upper);
+        }
+        if (a->followup) {
+            char m[32], q1[32], q3[32];
+            num(g[k].fu.alive_median, m, sizeof m);
+            num(g[k].fu.alive_q25, q1, sizeof q1);
+            num(g[k].fu.alive_q75, q3, sizeof q3);
+            if (g[k].fu.n_alive == 0)
+                snprintf(row + 128 * (nc - 1), 128, "no survivors");
+            else
+                snprintf(row + 128 * (nc - 1), 128, "%s (%s" DASH "%s)", m, q1, q3);
+        }
+    }
+    simple_table(r, NULL, head, nc, cells, G);
+
+    /* sentences */
+    {
+        char sent[3000];
+        int len = snprintf(sent, sizeof sent, "Median %s was ",
+                           ep->label != NULL ? ep->label : ep->name);
+        for (size_t k = 0; k < G && len < (int)sizeof sent - 200; k++) {
+            char qt[128];
+            quantile_text(r, &g[k].median, qt, sizeof qt);
+            len += snprintf(sent + len, sizeof sent - (size_t)len, "%s%s%s%s%s",
+                            k == 0 ? "" : k + 1 == G ? " and " : ", ", qt,
+                            unit[0] && !isnan(g[k].median.estimate) ? " " : "",
+                            !isnan(g[k].median.estimate) ? unit : "",
+                            G > 1 ? "" : "");
+            if (G > 1)
+                len += snprintf(sent + len, sizeof sent - (size_t)len, " for %s",
+                                sd->group_names[k]);
+        }
+        if (test != NULL)
+            len += snprintf(sent + len, sizeof sent - (size_t)len, " (%s test p %s%s).",
+                            test_name(o->test), pbuf[0] == '<' ? "" : "= ", pbuf);
+        else
+            len += snprintf(sent + len, sizeof sent - (size_t)len, ".");
+        para(r, "%s", sent);
+        if (a->followup && fu_all.n_alive > 0) {
+            char m[32], q1[32], q3[32], rk[128];
+            num(fu_all.alive_median, m, sizeof m);
+            num(fu_all.alive_q25, q1, sizeof q1);
+            num(fu_all.alive_q75, q3, sizeof q3);
+            quantile_text(r, &fu_all.median, rk, sizeof rk);
+            para(r, "Median follow-up of the %zu patients without the event was %s %s (IQR %s"
+                    DASH "%s); by the reverse Kaplan-Meier method %s.",
+                 fu_all.n_alive, m, unit, q1, q3, rk);
+        }
+    }
+    free(cells);
+    free(head);
+    free(store);
+    free(hstore);
+
+    /* results.json */
+    coh_json_object_begin(&r->j);
+    coh_json_key(&r->j, "name");
+    coh_json_string(&r->j, a->name);
+    coh_json_key(&r->j, "endpoint");
+    coh_json_string(&r->j, ep->name);
+    coh_json_key(&r->j, "by");
+    coh_json_string(&r->j, by);
+    coh_json_key(&r->j, "where");
+    coh_json_string(&r->j, a->where);
+    coh_json_key(&r->j, "n");
+    coh_json_int(&r->j, (int64_t)sd->n);
+    coh_json_key(&r->j, "groups");
+    coh_json_array_begin(&r->j);
+    for (size_t k = 0; k < G; k++) {
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "group");
+        coh_json_string(&r->j, sd->group_names[k]);
+        coh_json_key(&r->j, "n");
+        coh_json_int(&r->j, (int64_t)g[k].km->n);
+        coh_json_key(&r->j, "events");
+        coh_json_int(&r->j, (int64_t)g[k].km->n_events);
+        coh_json_key(&r->j, "median");
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "estimate");
+        coh_json_number(&r->j, g[k].median.estimate);
+        coh_json_key(&r->j, "lower");
+        coh_json_number(&r->j, g[k].median.lower);
+        coh_json_key(&r->j, "upper");
+        coh_json_number(&r->j, g[k].median.upper);
+        coh_json_object_end(&r->j);
+        coh_json_key(&r->j, "at");
+        coh_json_array_begin(&r->j);
+        for (size_t t = 0; t < a->n_times; t++) {
+            const coh_km_at *at = &g[k].at[t];
+            coh_json_object_begin(&r->j);
+            coh_json_key(&r->j, "time");
+            coh_json_number(&r->j, at->time);
+            coh_json_key(&r->j, "surv");
+            coh_json_number(&r->j, at->surv);
+            coh_json_key(&r->j, "lower");
+            coh_json_number(&r->j, at->lower);
+            coh_json_key(&r->j, "upper");
+            coh_json_number(&r->j, at->upper);
+            coh_json_key(&r->j, "n_risk");
+            coh_json_number(&r->j, at->n_risk);
+            coh_json_object_end(&r->j);
+        }
+        coh_json_array_end(&r->j);
+        if (a->followup) {
+            coh_json_key(&r->j, "followup");
+            coh_json_object_begin(&r->j);
+            coh_json_key(&r->j, "reverse_km_median");
+            coh_json_number(&r->j, g[k].fu.median.estimate);
+            coh_json_key(&r->j, "n_without_event");
+            coh_json_int(&r->j, (int64_t)g[k].fu.n_alive);
+            coh_json_key(&r->j, "median");
+            coh_json_number(&r->j, g[k].fu.alive_median);
+            coh_json_key(&r->j, "q1");
+            coh_json_number(&r->j, g[k].fu.alive_q25);
+            coh_json_key(&r->j, "q3");
+            coh_json_number(&r->j, g[k].fu.alive_q75);
+            coh_json_object_end(&r->j);
+        }
+        coh_json_object_end(&r->j);
+    }
+    coh_json_array_end(&r->j);
+    if (a->followup) {
+        coh_json_key(&r->j, "followup");
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "reverse_km_median");
+        coh_json_number(&r->j, fu_all.median.estimate);
+        coh_json_key(&r->j, "n_without_event");
+        coh_json_int(&r->j, (int64_t)fu_all.n_alive);
+        coh_json_key(&r->j, "median");
+        coh_json_number(&r->j, fu_all.alive_median);
+        coh_json_key(&r->j, "q1");
+        coh_json_number(&r->j, fu_all.alive_q25);
+        coh_json_key(&r->j, "q3");
+        coh_json_number(&r->j, fu_all.alive_q75);
+        coh_json_object_end(&r->j);
+    }
+    coh_json_key(&r->j, "test");
+    if (test == NULL) {
+        coh_json_null(&r->j);
+    } else {
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "method");
+        coh_json_string(&r->j, test_name(o->test));
+        coh_json_key(&r->j, "chisq");
+        coh_json_number(&r->j, test->chisq);
+        coh_json_key(&r->j, "df");
+        coh_json_int(&r->j, test->df);
+        coh_json_key(&r->j, "p");
+        coh_json_number(&r->j, test->p);
+        coh_json_object_end(&r->j);
+    }
+    coh_json_object_end(&r->j);
+    if (sd->n_missing_time + sd->n_missing_event + sd->n_missing_group > 0)
+        st = warn(r, "survival '%s': %zu rows without a time, event or group are left out",
+                  a->name, sd->n_missing_time + sd->n_missing_event + sd->n_missing_group);
+done:
+    if (g != NULL)
+        for (size_t k = 0; k < sd->n_groups; k++) {
+            coh_km_free(g[k].km);
+            free(g[k].at);
+        }
+    free(g);
+    free(curves);
+    coh_km_free(all);
+    coh_test_result_free(test);
+    coh_surv_data_free(sd);
+    free(keep);
+    return st;
+}
+
+static coh_status section_km(runner *r)
+{
+    if (r->s->n_km == 0)
+        return COH_OK;
+    heading(r, 2, "Survival", "survival");
+    coh_json_key(&r->j, "survival");
+    coh_json_array_begin(&r->j);
+    coh_status st = COH_OK;
+    for (size_t i = 0; i < r->s->n_km && st == COH_OK; i++)
+        st = one_km(r, &r->s->km[i]);
+    coh_json_array_end(&r->j);
+    return st;
+}
+
+/* ---- Cox models ------------------------------------------------------------------ */
+
+/* The design spec of a model: its terms, categorical variables that are
+ * numeric columns, and the variables' reference levels. */
+typedef struct model_spec {
+    coh_design_spec ds;
+    const char **cat, **ref_col, **ref_lvl;
+} model_spec;
+
+static coh_status model_spec_make(runner *r, const coh_study_cox *c, model_spec *m)
+{
+    memset(m, 0, sizeof *m);
+    size_t n = c->n_terms;
+    m->cat = calloc(n + 1, sizeof *m->cat);
+    m->ref_col = calloc(n + 1, sizeof *m->ref_col);
+    m->ref_lvl = calloc(n + 1, sizeof *m->ref_lvl);
+    if (m->cat == NULL || m->ref_col == NULL || m->ref_lvl == NULL)
+        return coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        const coh_study_variable *v = variable(r->s, c->terms[k]);
+        const coh_column *col = coh_table_find(r->t, c->terms[k]);
+        if (v != NULL && v->kind == COH_TABONE_CATEGORICAL && col != NULL &&
+            coh_type_is_numeric(col->type))
+            m->cat[m->ds.n_categorical++] = c->terms[k];
+        if (v != NULL && v->reference != NULL) {
+            m->ref_col[m->ds.n_refs] = c->terms[k];
+            m->ref_lvl[m->ds.n_refs++] = v->reference;
+        }
+    }
+    m->ds.terms = (const char *const *)c->terms;
+    m->ds.n_terms = n;
+    m->ds.categorical = m->cat;
+    m->ds.ref_column = m->ref_col;
+    m->ds.ref_level = m->ref_lvl;
+    return COH_OK;
+}
+
+static void model_spec_free(model_spec *m)
+{
+    free(m->cat);
+    free(m->ref_col);
+    free(m->ref_lvl);
+}
+
+/* The display text of a model column: "age", "sex: male" (the level after
+ * the term's label). */
+static void column_text(runner *r, const coh_design *d, size_t j, char *buf, size_t size)
+{
+    const char *term = d->term_names[d->col_term[j]];
+    const char *col = d->col_names[j];
+    size_t tl = strlen(term);
+    if (strncmp(col, term, tl) == 0 && col[tl] == '=')
+        snprintf(buf, size, "%s: %s", label_of(r, term), col + tl + 1);
+    else if (strcmp(col, term) == 0)
+        snprintf(buf, size, "%s", label_of(r, term));
+    else
+        snprintf(buf, size, "%s", col);
+}
+
+static coh_status forest_draw(const void *ctx, const char *path, coh_error *err)
+{
+    return coh_plot_forest(ctx, path, NULL, err);
+}
+
+static coh_status forest_csv(const void *ctx, FILE *out)
+{
+    return coh_plot_forest_csv(ctx, out);
+}
+
+/* Where column `name` of a univariable fit is: its term's fit and index. */
+static bool find_uni(const coh_univariable_result *u, const char *name, size_t *term, size_t *col)
+{
+    for (size_t t = 0; u != NULL && t < u->n_terms; t++) {
+        const coh_design *d = u->terms[t].design;
+        for (size_t j = 0; d != NULL && j < d->p; j++)
+            if (strcmp(d->col_names[j], name) == 0) {
+                *term = t;
+                *col = j;
+                return true;
+            }
+    }
+    return false;
+}
+
+static void json_coef(runner *r, const char *name, const coh_cox_model *f, size_t j)
+{
+    coh_cox_coef c = coh_cox_coef_ci(f, j, r->opt->conf_level);
+    coh_json_object_begin(&r->j);
+    coh_json_key(&r->j, "name");
+    coh_json_string(&r->j, name);
+    coh_json_key(&r->j, "coef");
+    coh_json_number(&r->j, c.coef);
+    coh_json_key(&r->j, "se");
+    coh_json_number(&r->j, c.se);
+    coh_json_key(&r->j, "hr");
+    coh_json_number(&r->j, c.hr);
+    coh_json_key(&r->j, "lower");
+    coh_json_number(&r->j, c.lower);
+    coh_json_key(&r->j, "upper");
+    coh_json_number(&r->j, c.upper);
+    coh_json_key(&r->j, "p");
+    coh_json_number(&r->j, c.p);
+    coh_json_object_end(&r->j);
+}
+
+static coh_status one_cox(runner *r, const coh_study_cox *c)
+{
+    const coh_study *s = r->s;
+    const coh_study_options *o = r->opt;
+    const coh_study_endpoint *ep = endpoint(s, c->endpoint);
+    char what[300];
+    snprintf(what, sizeof what, "%s:%zu:%zu: cox '%s'", s->file, c->pos.line, c->pos.column,
+             c->name);
+    if (ep == NULL)
+        return coh_error_set(r->err, COH_EINVAL, "%s: no endpoint '%s'", what, c->endpoint);
+    uint8_t *keep = NULL;
+    model_spec m;
+    coh_univariable_result *uni = NULL;
+    coh_select_result *sel = NULL;
+    coh_zph_result *zph = NULL;
+    coh_plot_forest_row *rows = NULL;
+    char *labels = NULL;
+    coh_status st = subgroup(r, c->where, what, &keep);
+    if (st == COH_OK)
+        st = model_spec_make(r, c, &m);
+    else
+        memset(&m, 0, sizeof m);
+    if (st != COH_OK)
+        goto done;
+    coh_cox_spec surv = {ep->time, ep->event, NULL, 0, NULL, 0, NULL, NULL, NULL, keep};
+    coh_cox_options co;
+    coh_cox_options_init(&co);
+    co.ties = o->ties;
+    coh_error e;
+    if (c->univariable &&
+        (st = coh_cox_univariable(r->t, &surv, &m.ds, &co, o->select_test, false, &uni, &e)) !=
+            COH_OK) {
+        coh_error_set(r->err, st, "%s: %s", what, e.msg);
+        goto done;
+    }
+    /* forward and stepwise enter at the entry level when one is given */
+    coh_select_options so = {c->method, o->select_test, isnan(c->entry) ? 0 : c->entry, c->stay,
+                             isnan(c->entry) ? c->stay : c->entry};
+    if ((st = coh_cox_select(r->t, &surv, &m.ds, &co, &so, &sel, &e)) != COH_OK) {
+        coh_error_set(r->err, st, "%s: %s", what, e.msg);
+        goto done;
+    }
+    const coh_cox_model *f = sel->fit;
+    const coh_design *d = sel->design;
+    const char *title = c->title != NULL ? c->title : c->name;
+    heading(r, 3, title, c->name);
+    {
+        char sel_text[600];
+        if (c->method == COH_SELECT_NONE)
+            snprintf(sel_text, sizeof sel_text, "the multivariable model holds every term");
+        else
+            snprintf(sel_text, sizeof sel_text,
+                     "the multivariable model was chosen by %s selection%s (p to stay %s %g), on "
+                     "the %zu patients complete in every candidate",
+                     coh_select_method_name(c->method),
+                     isnan(c->entry) ? "" : " from the terms with univariable p at most the entry level",
+                     "at most", c->stay, sel->n_rows);
+        para(r, "Cox proportional hazards model of %s: %zu patients, %zu events; %s.",
+             ep->label != NULL ? ep->label : ep->name, f->n, f->n_events, sel_text);
+    }
+    /* the table: univariable and multivariable side by side (the study's
+     * Table 3); a row per column of the univariable fits, then any
+     * multivariable column they lack */
+    size_t max_rows = (uni != NULL ? 0 : 0) + d->p + 1;
+    if (uni != NULL)
+        for (size_t t = 0; t < uni->n_terms; t++)
+            max_rows += uni->terms[t].design != NULL ? uni->terms[t].design->p : 0;
+    char **cells = calloc(max_rows * 5, sizeof *cells);
+    char *store = calloc(max_rows * 5, 160);
+    if (cells == NULL || store == NULL) {
+        free(cells);
+        free(store);
+        st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t nr = 0;
+    coh_json_object_begin(&r->j);
+    coh_json_key(&r->j, "name");
+    coh_json_string(&r->j, c->name);
+    coh_json_key(&r->j, "endpoint");
+    coh_json_string(&r->j, ep->name);
+    coh_json_key(&r->j, "univariable");
+    coh_json_array_begin(&r->j);
+    for (size_t t = 0; uni != NULL && t < uni->n_terms; t++) {
+        const coh_univariable *u = &uni->terms[t];
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "term");
+        coh_json_string(&r->j, u->term);
+        coh_json_key(&r->j, "n");
+        coh_json_int(&r->j, (int64_t)u->n);
+        coh_json_key(&r->j, "events");
+        coh_json_int(&r->j, (int64_t)u->events);
+        coh_json_key(&r->j, "p");
+        coh_json_number(&r->j, u->p);
+        coh_json_key(&r->j, "coefficients");
+        coh_json_array_begin(&r->j);
+        for (size_t j = 0; u->design != NULL && j < u->design->p; j++) {
+            json_coef(r, u->design->col_names[j], u->fit, j);
+            char *row = store + 160 * 5 * nr;
+            for (size_t k = 0; k < 5; k++) {
+                cells[5 * nr + k] = row + 160 * k;
+                row[160 * k] = '\0';
+            }
+            column_text(r, u->design, j, row, 160);
+            coh_cox_coef cu = coh_cox_coef_ci(u->fit, j, o->conf_level);
+            hr_text(cu.hr, cu.lower, cu.upper, row + 160, 160);
+            p_text(r, cu.p, row + 320, 160);
+            for (size_t jj = 0; jj < d->p; jj++)
+                if (strcmp(d->col_names[jj], u->design->col_names[j]) == 0) {
+                    coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
+                    hr_text(cm.hr, cm.lower, cm.upper, row + 480, 160);
+                    p_text(r, cm.p, row + 640, 160);
+                }
+            nr++;
+        }
+        coh_json_array_end(&r->j);
+        coh_json_object_end(&r->j);
+    }
+    coh_json_array_end(&r->j);
+    for (size_t jj = 0; jj < d->p; jj++) {
+        size_t tt, cc;
+        if (find_uni(uni, d->col_names[jj], &tt, &cc))
+            continue;
+        char *row = store + 160 * 5 * nr;
+        for (size_t k = 0; k < 5; k++) {
+            cells[5 * nr + k] = row + 160 * k;
+            row[160 * k] = '\0';
+        }
+        column_text(r, d, jj, row, 160);
+        coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
+        hr_text(cm.hr, cm.lower, cm.upper, row + 480, 160);
+        p_text(r, cm.p, row + 640, 160);
+        nr++;
+    }
+    static const char *const head[] = {"Variable", "Univariable HR (95% CI)", "p",
+                                       "Multivariable HR (95% CI)", "p"};
+    simple_table(r, NULL, head, 5, cells, nr);
+    free(cells);
+    free(store);
+    coh_json_key(&r->j, "multivariable");
+    coh_json_object_begin(&r->j);
+    coh_json_key(&r->j, "n");
+    coh_json_int(&r->j, (int64_t)f->n);
+    coh_json_key(&r->j, "events");
+    coh_json_int(&r->j, (int64_t)f->n_events);
+    coh_json_key(&r->j, "terms");
+    coh_json_array_begin(&r->j);
+    for (size_t k = 0; k < sel->n_final; k++)
+        coh_json_string(&r->j, sel->final_terms[k]);
+    coh_json_array_end(&r->j);
+    coh_json_key(&r->j, "coefficients");
+    coh_json_array_begin(&r->j);
+    for (size_t jj = 0; jj < d->p; jj++)
+        json_coef(r, d->col_names[jj], f, jj);
+    coh_json_array_end(&r->j);
+    coh_json_key(&r->j, "loglik");
+    coh_json_number(&r->j, f->loglik);
+    coh_json_key(&r->j, "converged");
+    coh_json_bool(&r->j, f->converged);
+    coh_json_object_end(&r->j);
+    coh_json_key(&r->j, "selection");
+    coh_json_array_begin(&r->j);
+    for (size_t k = 0; k < sel->n_steps; k++) {
+        const coh_select_step *sp = &sel->steps[k];
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "step");
+        coh_json_int(&r->j, sp->step);
+        coh_json_key(&r->j, "term");
+        coh_json_string(&r->j, sp->term);
+        coh_json_key(&r->j, "action");
+        coh_json_string(&r->j, sp->entered ? "entered" : "removed");
+        coh_json_key(&r->j, "p");
+        coh_json_number(&r->j, sp->p);
+        coh_json_object_end(&r->j);
+        char pb[32];
+        p_text(r, sp->p, pb, sizeof pb);
+        para(r, "Step %d: %s %s (p %s%s).", sp->step, sp->entered ? "entered" : "removed",
+             label_of(r, sp->term), pb[0] == '<' ? "" : "= ", pb);
+    }
+    coh_json_array_end(&r->j);
+
+    /* proportional hazards of the final model */
+    coh_json_key(&r->j, "zph");
+    if (d->n_terms > 0 && f->n_events > 0 &&
+        coh_cox_zph(sel->data, f, COH_ZPH_KM, d->term_first, d->term_ncols, d->n_terms, &zph) ==
+            COH_OK) {
+        coh_json_object_begin(&r->j);
+        coh_json_key(&r->j, "terms");
+        coh_json_array_begin(&r->j);
+        for (size_t t = 0; t < zph->n_terms; t++) {
+            coh_json_object_begin(&r->j);
+            coh_json_key(&r->j, "term");
+            coh_json_string(&r->j, d->term_names[t]);
+            coh_json_key(&r->j, "chisq");
+            coh_json_number(&r->j, zph->chisq[t]);
+            coh_json_key(&r->j, "df");
+            coh_json_int(&r->j, zph->df[t]);
+            coh_json_key(&r->j, "p");
+            coh_json_number(&r->j, zph->p[t]);
+            coh_json_object_end(&r->j);
+        }
+        coh_json_array_end(&r->j);
+        coh_json_key(&r->j, "global_p");
+        coh_json_number(&r->j, zph->global_p);
+        coh_json_object_end(&r->j);
+        char pb[32];
+        p_text(r, zph->global_p, pb, sizeof pb);
+        para(r, "Proportional hazards (scaled Schoenfeld residuals, cox.zph with the KM time "
+                "transform): global test p %s%s.", pb[0] == '<' ? "" : "= ", pb);
+    } else {
+        coh_json_null(&r->j);
+    }
+    coh_json_object_end(&r->j);
+
+    /* the forest plot of the multivariable model */
+    if (d->p > 0) {
+        rows = calloc(2 * d->p + d->n_terms, sizeof *rows);
+        labels = calloc(2 * d->p + d->n_terms, 200);
+        if (rows == NULL || labels == NULL) {
+            st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            goto done;
+        }
+        size_t n = 0;
+        for (size_t t = 0; t < d->n_terms; t++) {
+            const char *heading_text = d->term_factor[t] ? label_of(r, d->term_names[t]) : NULL;
+            if (d->term_factor[t] && d->term_ref[t] != NULL) {
+                snprintf(labels + 200 * n, 200, "%s", d->term_ref[t]);
+                rows[n] = (coh_plot_forest_row){labels + 200 * n, d->term_names[t],
+                                                heading_text, NAN, NAN, NAN, NAN, true, true, false};
+                heading_text = NULL;
+                n++;
+            }
+            for (size_t k = 0; k < d->term_ncols[t]; k++) {
+                size_t jj = d->term_first[t] + k;
+                const char *col = d->col_names[jj];
+                size_t tl = strlen(d->term_names[t]);
+                if (d->term_factor[t] && strncmp(col, d->term_names[t], tl) == 0 && col[tl] == '=')
+                    snprintf(labels + 200 * n, 200, "%s", col + tl + 1);
+                else
+                    snprintf(labels + 200 * n, 200, "%s", label_of(r, col));
+                coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
+                rows[n] = (coh_plot_forest_row){labels + 200 * n, d->term_names[t], heading_text,
+                                                cm.hr, cm.lower, cm.upper, cm.p, false,
+                                                d->term_factor[t], f->infinite[jj]};
+                heading_text = NULL;
+                n++;
+            }
+        }
+        coh_plot_forest_spec fs;
+        coh_plot_forest_spec_init(&fs);
+        fs.rows = rows;
+        fs.n_rows = n;
+        fs.p_digits = o->p_digits;
+        char base[300];
+        snprintf(base, sizeof base, "forest_%s", c->name);
+        if ((st = draw3(r, base, forest_draw, forest_csv, &fs)) != COH_OK)
+            goto done;
+        char cap[400];
+        snprintf(cap, sizeof cap, "%s: multivariable hazard ratios", title);
+        if ((st = figure(r, base, cap)) != COH_OK)
+            goto done;
+    }
+    for (size_t w = 0; w < f->n_warnings && st == COH_OK; w++)
+        st = warn(r, "cox '%s': %s", c->name, f->warnings[w]);
+done:
+    free(rows);
+    free(labels);
+    coh_zph_result_free(zph);
+    coh_select_result_free(sel);
+    coh_univariable_result_free(uni);
+    model_spec_free(&m);
+    free(keep);
+    return st;
+}
+
+static coh_status section_cox(runner *r)
+{
+    if (r->s->n_cox == 0)
+        return COH_OK;
+    heading(r, 2, "Cox regression", "cox");
+    coh_json_key(&r->j, "cox");
+    coh_json_array_begin(&r->j);
+    coh_status st = COH_OK;
+    for (size_t i = 0; i < r->s->n_cox && st == COH_OK; i++)
+        st = one_cox(r, &r->s->cox[i]);
+    coh_json_array_end(&r->j);
+    return st;
+}
+
+/* ---- references to columns ---------------------------------------------------------- */
+
+coh_status coh_study_check_columns(const coh_study *s, const coh_table *t, coh_error *err)
+{
+#define NEED(name, pos, what, whose)                                                            \
+    do {                                                                                        \
+        if ((name) != NULL && strcmp((name), "none") != 0 && coh_table_find(t, (name)) == NULL) \
+            return coh_error_set(err, COH_ENOTFOUND, "%s:%zu:%zu: %s '%s': no variable '%s'",   \
+                                 s->file, (pos).line, (pos).column, what, whose, (name));        \
+    } while (0)
+    for (size_t i = 0; i < s->n_endpoints; i++) {
+        const coh_study_endpoint *e = &s->endpoints[i];
+        NEED(e->time, e->time_pos, "endpoint", e->name);
+        NEED(e->event, e->event_pos, "endpoint", e->name);
+    }
+    for (size_t i = 0; i < s->n_tables; i++) {
+        const coh_study_table *tb = &s->tables[i];
+        NEED(tb->by, tb->pos, "table", tb->name);
+        for (size_t k = 0; k < tb->n_rows; k++)
+            NEED(tb->rows[k].variable, tb->rows[k].pos, "table", tb->name);
+    }
+    for (size_t i = 0; i < s->n_km; i++)
+        NEED(s->km[i].by, s->km[i].pos, "survival", s->km[i].name);
+    for (size_t i = 0; i < s->n_cox; i++)
+        for (size_t k = 0; k < s->cox[i].n_terms; k++)
+            NEED(s->cox[i].terms[k], s->cox[i].term_pos[k], "cox", s->cox[i].name);
+#undef NEED
+    return COH_OK;
+}
+
+/* ---- methods, options, the page ------------------------------------------------- */
+
+static coh_status section_methods(runner *r)
+{
+    const coh_study_options *o = r->opt;
+    heading(r, 2, "Methods", "methods");
+    const char *cont = o->summary == COH_TABONE_MEAN_SD ? "mean (SD)"
+                       : o->summary == COH_TABONE_BOTH  ? "median (IQR) and mean (SD)"
+                                                        : "median (interquartile range, "
+                                                          "quartiles by R's type 7 definition)";
+    const char *cont_test =
+        o->cont_test == COH_TABONE_CONT_RANK
+            ? (o->mw_continuity ? "the Mann-Whitney U test (normal approximation with "
+                                  "continuity correction, or exact for small samples without "
+                                  "ties; Kruskal-Wallis for more than two groups)"
+                                : "the Mann-Whitney U test (without continuity correction, as "
+                                  "SPSS; Kruskal-Wallis for more than two groups)")
+        : o->cont_test == COH_TABONE_CONT_WELCH ? "Welch's t-test (Welch's ANOVA for more than "
+                                                  "two groups)"
+        : o->cont_test == COH_TABONE_CONT_STUDENT ? "Student's t-test (one-way ANOVA for more "
+                                                    "than two groups)"
+                                                  : "no test";
+    const char *cat_test = o->cat_test == COH_TABONE_CAT_AUTO
+                               ? "Pearson's chi-square test without continuity correction, or "
+                                 "Fisher's exact test when an expected count was below 5"
+                           : o->cat_test == COH_TABONE_CAT_PEARSON
+                               ? "Pearson's chi-square test without continuity correction"
+                           : o->cat_test == COH_TABONE_CAT_YATES
+                               ? "the chi-square test with Yates's continuity correction"
+                           : o->cat_test == COH_TABONE_CAT_FISHER ? "Fisher's exact test"
+                                                                  : "no test";
+    para(r, "Continuous variables are summarised as %s and compared with %s; categorical "
+            "variables as counts with percentages of the non-missing values, compared with %s. "
+            "Missing values are counted but left out of percentages and tests.",
+         cont, cont_test, cat_test);
+    para(r, "Survival was estimated with the Kaplan-Meier method, with Greenwood standard "
+            "errors and %g%% pointwise confidence intervals on the %s scale; medians with %s. "
+            "Groups were compared with the %s test. Follow-up is the median time of the "
+            "patients without the event, with the reverse Kaplan-Meier estimate.",
+         100 * o->conf_level, coh_conf_type_name(o->conf_type),
+         o->median_ci_spss ? "symmetric intervals from Collett's standard error, as SPSS "
+                             "prints them"
+                           : "the Brookmeyer-Crowley interval, as R's survival package",
+         test_name(o->test));
+    para(r, "Hazard ratios come from Cox proportional hazards models (%s's method for tied "
+            "event times) with Wald %g%% confidence intervals; variable selection used the %s "
+            "test. Proportional hazards were checked with scaled Schoenfeld residuals (R's "
+            "cox.zph). p-values are two-sided, printed to %d significant digits.",
+         o->ties == COH_TIES_BRESLOW ? "Breslow" : "Efron", 100 * o->conf_level,
+         o->select_test == COH_SELECT_LR ? "likelihood-ratio" : "Wald", o->p_digits);
+    para(r, "All analyses were run with Cohort %s, whose estimates are checked against R's "
+            "survival package (docs/methods.md).", coh_version());
+    return COH_OK;
+}
+
+static void json_options(runner *r)
+{
+    const coh_study_options *o = r->opt;
+    coh_json_key(&r->j, "options");
+    coh_json_object_begin(&r->j);
+    coh_json_key(&r->j, "ties");
+    coh_json_string(&r->j, o->ties == COH_TIES_BRESLOW ? "breslow" : "efron");
+    coh_json_key(&r->j, "conf_type");
+    coh_json_string(&r->j, coh_conf_type_name(o->conf_type));
+    coh_json_key(&r->j, "conf_level");
+    coh_json_number(&r->j, o->conf_level);
+    coh_json_key(&r->j, "median_ci");
+    coh_json_string(&r->j, o->median_ci_spss ? "spss" : "brookmeyer-crowley");
+    coh_json_key(&r->j, "test");
+    coh_json_string(&r->j, test_name(o->test));
+    coh_json_key(&r->j, "tests");
+    static const char *const cat[] = {"auto", "pearson", "yates", "fisher", "none"};
+    coh_json_string(&r->j, cat[o->cat_test]);
+    coh_json_key(&r->j, "continuous_test");
+    static const char *const cont[] = {"rank", "welch", "student", "none"};
+    coh_json_string(&r->j, cont[o->cont_test]);
+    coh_json_key(&r->j, "mw_continuity");
+    coh_json_bool(&r->j, o->mw_continuity);
+    coh_json_key(&r->j, "summary");
+    static const char *const sum[] = {"median-iqr", "mean-sd", "both"};
+    coh_json_string(&r->j, sum[o->summary]);
+    coh_json_key(&r->j, "digits");
+    coh_json_int(&r->j, o->digits);
+    coh_json_key(&r->j, "p_digits");
+    coh_json_int(&r->j, o->p_digits);
+    coh_json_key(&r->j, "select_test");
+    coh_json_string(&r->j, o->select_test == COH_SELECT_LR ? "lr" : "wald");
+    coh_json_object_end(&r->j);
+}
+
+static const char page_style[] =
+    "body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 11pt; max-width: 60em;"
+    " margin: 2em auto; padding: 0 1em; color: #111; line-height: 1.4; }\n"
+    "h1 { font-size: 1.6em; } h2 { font-size: 1.3em; border-bottom: 1px solid #999;"
+    " margin-top: 2em; } h3 { font-size: 1.1em; margin-top: 1.5em; }\n"
+    "table { border-collapse: collapse; margin: 0.8em 0; }\n"
+    "caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 0.3em; }\n"
+    "th, td { padding: 0.15em 0.7em; text-align: left; vertical-align: top; }\n"
+    "thead th { border-top: 1.5px solid #000; border-bottom: 1px solid #000; }\n"
+    "tbody tr:last-child td { border-bottom: 1.5px solid #000; }\n"
+    "td.indent { padding-left: 2em; } td.p, th.p { text-align: right; white-space: nowrap; }\n"
+    "tr.section td { font-weight: bold; font-style: italic; }\n"
+    ".notes { font-size: 0.85em; } .notes p { margin: 0.1em 0; }\n"
+    ".figure svg { max-width: 100%; height: auto; } .caption { font-style: italic; }\n"
+    ".meta { color: #444; font-size: 0.9em; } .warnings li { color: #8a3b00; }\n"
+    "@media print { body { margin: 0; max-width: none; } h2 { page-break-before: auto; }"
+    " .figure, table { page-break-inside: avoid; } }\n";
+
+/* ---- the folder ------------------------------------------------------------------ */
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_tree(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* mkdir -p of the folders above `path`. */
+static coh_status make_parents(const char *path, coh_error *err)
+{
+    char *p = coh_strdup(path);
+    if (p == NULL)
+        return coh_error_set(err, COH_ENOMEM, "out of memory");
+    for (char *q = p + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                int e = errno;
+                coh_error_set(err, COH_EIO, "%s: cannot create the folder: %s", p, strerror(e));
+                free(p);
+                return COH_EIO;
+            }
+            *q = '/';
+        }
+    free(p);
+    return COH_OK;
+}
+
+static void today(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, coh_error *err)
+{
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.opt = &s->options;
+    r.err = err;
+    char date[32];
+    if (ro != NULL && ro->run_date != NULL)
+        snprintf(date, sizeof date, "%s", ro->run_date);
+    else
+        today(date, sizeof date);
+    char out_dir[1024];
+    if (ro != NULL && ro->out_dir != NULL)
+        snprintf(out_dir, sizeof out_dir, "%s", ro->out_dir);
+    else
+        snprintf(out_dir, sizeof out_dir, "out/%s", s->name);
+    size_t ol = strlen(out_dir);
+    while (ol > 1 && out_dir[ol - 1] == '/')
+        out_dir[--ol] = '\0';
+
+    coh_status st = coh_study_data(s, &r.t, &r.flow, err);
+    if (st != COH_OK)
+        return st;
+    if ((st = coh_study_check_columns(s, r.t, err)) != COH_OK)
+        goto fail;
+    char tmp[1100], path[1200];
+    if ((st = make_parents(out_dir, err)) != COH_OK)
+        goto fail;
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out_dir);
+    if (mkdtemp(tmp) == NULL) {
+        st = coh_error_set(err, COH_EIO, "%s: cannot create the output folder: %s", out_dir,
+                           strerror(errno));
+        goto fail;
+    }
+    r.dir = tmp;
+    chmod(tmp, 0755);
+    snprintf(path, sizeof path, "%s/tables", tmp);
+    bool ok = mkdir(path, 0755) == 0;
+    snprintf(path, sizeof path, "%s/figures", tmp);
+    ok = ok && mkdir(path, 0755) == 0;
+    r.html = fopen(out_path(&r, path, sizeof path, "report.html"), "w");
+    r.md = fopen(out_path(&r, path, sizeof path, "report.md"), "w");
+    r.jf = fopen(out_path(&r, path, sizeof path, "results.json"), "w");
+    if (!ok || r.html == NULL || r.md == NULL || r.jf == NULL) {
+        st = coh_error_set(err, COH_EIO, "%s: cannot write the report: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    const char *title = s->title != NULL ? s->title : s->name;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+          r.html);
+    html_esc(r.html, title);
+    fprintf(r.html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", page_style);
+    html_esc(r.html, title);
+    fputs("</h1>\n", r.html);
+    fputs("# ", r.md);
+    md_esc(r.md, title);
+    fputs("\n\n", r.md);
+    /* the one line that differs between runs */
+    fprintf(r.html, "<p class=\"meta\">Run on %s with Cohort %s from ", date, coh_version());
+    html_esc(r.html, s->file);
+    fputs(".</p>\n", r.html);
+    fprintf(r.md, "Run on %s with Cohort %s from ", date, coh_version());
+    md_esc(r.md, s->file);
+    fputs(".\n\n", r.md);
+    if (s->description != NULL)
+        para(&r, "%s", s->description);
+
+    coh_json_init(&r.j, r.jf);
+    coh_json_object_begin(&r.j);
+    coh_json_key(&r.j, "study");
+    coh_json_string(&r.j, s->name);
+    coh_json_key(&r.j, "title");
+    coh_json_string(&r.j, title);
+    coh_json_key(&r.j, "cohort_version");
+    coh_json_string(&r.j, coh_version());
+    coh_json_key(&r.j, "run_date");
+    coh_json_string(&r.j, date);
+    json_options(&r);
+    coh_json_key(&r.j, "n_analysed");
+    coh_json_int(&r.j, (int64_t)r.t->n_rows);
+
+    if ((st = section_data(&r)) == COH_OK && (st = section_tables(&r)) == COH_OK &&
+        (st = section_km(&r)) == COH_OK && (st = section_cox(&r)) == COH_OK)
+        st = section_methods(&r);
+    if (st != COH_OK)
+        goto fail;
+    coh_json_key(&r.j, "warnings");
+    coh_json_array_begin(&r.j);
+    for (size_t i = 0; i < r.n_warnings; i++)
+        coh_json_string(&r.j, r.warnings[i]);
+    coh_json_array_end(&r.j);
+    coh_json_object_end(&r.j);
+    coh_json_end(&r.j);
+    if (r.n_warnings > 0) {
+        heading(&r, 2, "Warnings", "warnings");
+        fputs("<ul class=\"warnings\">\n", r.html);
+        for (size_t i = 0; i < r.n_warnings; i++) {
+            fputs("<li>", r.html);
+            html_esc(r.html, r.warnings[i]);
+            fputs("</li>\n", r.html);
+            fputs("- ", r.md);
+            md_esc(r.md, r.warnings[i]);
+            fputc('\n', r.md);
+        }
+        fputs("</ul>\n", r.html);
+    }
+    fputs("</body>\n</html>\n", r.html);
+    FILE *wf = fopen(out_path(&r, path, sizeof path, "warnings.txt"), "w");
+    for (size_t i = 0; wf != NULL && i < r.n_warnings; i++)
+        fprintf(wf, "%s\n", r.warnings[i]);
+    bool closed = wf != NULL && fclose(wf) == 0;
+    closed = (fclose(r.html) == 0) && closed;
+    closed = (fclose(r.md) == 0) && closed;
+    closed = (fclose(r.jf) == 0) && closed;
+    r.html = r.md = r.jf = NULL;
+    if (!closed) {
+        st = coh_error_set(err, COH_EIO, "%s: cannot write the report", tmp);
+        goto fail;
+    }
+    /* into place: an older report moves aside first and goes only once the
+     * new one is there */
+    char old[1100] = "";
+    struct stat sb;
+    if (stat(out_dir, &sb) == 0) {
+        snprintf(old, sizeof old, "%s.old-XXXXXX", out_dir);
+        if (mkdtemp(old) == NULL || rmdir(old) != 0 || rename(out_dir, old) != 0) {
+            st = coh_error_set(err, COH_EIO, "%s: cannot replace the old report: %s", out_dir,
+                               strerror(errno));
+            goto fail;
+        }
+    }
+    if (rename(tmp, out_dir) != 0) {
+        int e = errno;
+        if (old[0])
+            rename(old, out_dir);
+        st = coh_error_set(err, COH_EIO, "%s: cannot write the report: %s", out_dir,
+                           strerror(e));
+        goto fail;
+    }
+    if (old[0])
+        rm_tree(old);
+    r.dir = NULL;
+    for (size_t i = 0; i < r.n_warnings; i++)
+        free(r.warnings[i]);
+    free(r.warnings);
+    coh_table_free(r.t);
+    coh_study_flow_free(r.flow);
+    return COH_OK;
+fail:
+    if (r.html != NULL)
+        fclose(r.html);
+    if (r.md != NULL)
+        fclose(r.md);
+    if (r.jf != NULL)
+        fclose(r.jf);
+    if (r.dir != NULL)
+        rm_tree(r.dir);
+    for (size_t i = 0; i < r.n_warnings; i++)
+        free(r.warnings[i]);
+    free(r.warnings);
+    coh_table_free(r.t);
+    coh_study_flow_free(r.flow);
+    return st;
+}
