@@ -8,6 +8,7 @@
 #   make fuzz       a short libFuzzer run of the CSV reader (needs clang)
 #   make deps       install missing Debian packages (as root)
 #   make check-r    rerun the golden comparisons live against R
+#   make check-browser  open the example report in headless Chromium
 #
 # SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer into
 # build/asan.  Warnings are errors when CI is set (CI=true) or WERROR=1.
@@ -45,7 +46,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli tests test test-plain test-asan demo figures bench fuzz deps deps-r check-r clean
+.PHONY: all lib cli tests test test-plain test-asan demo figures bench fuzz deps deps-r check-r check-browser clean
 # keep object files of test programs (they are intermediate in a chain rule)
 .SECONDARY:
 
@@ -122,6 +123,12 @@ bench: deps deps-r
 
 fuzz:
 	$(MAKE) -C tests/fuzz run
+
+# The example study's report in headless Chromium: fails on any console
+# error (not part of CI; needs Debian's chromium, installed here).
+check-browser: deps
+	$(MAKE) SAN=0 cli
+	tools/check-browser.sh build/plain/cohort
 
 check-r: deps-r
 	tests/golden/check-r.sh

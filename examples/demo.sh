@@ -31,3 +31,6 @@ mkdir -p out/demo
     --terms age,sex,ph.ecog,wt.loss --categorical ph.ecog --per age=10 \
     --out out/demo/lung_forest.png
 echo "figures: out/demo/lung_km.png (.pdf, and the numbers at risk in lung_km.csv), out/demo/lung_forest.png"
+echo
+echo "== cohort run examples/colon/study.yaml: a whole study from one file"
+"$cohort" run examples/colon/study.yaml --out out/colon-adjuvant

@@ -20,6 +20,7 @@
  *   tabone.h   descriptive tables with group comparisons ("Table 1")
  *   outfile.h  output files written whole or not at all
  *   plot.h     figures: Kaplan-Meier with numbers at risk, forest, flow
+ *   study.h    a whole study from one YAML file: load, data, run
  *   format.h   numbers as journals print them
  *   json.h     the JSON writer used for machine-readable output
  *
@@ -56,6 +57,7 @@
 #include "cohort/outfile.h"
 #include "cohort/tabone.h"
 #include "cohort/plot.h"
+#include "cohort/study.h"
 #include "cohort/survdata.h"
 #include "cohort/survdiff.h"
 

@@ -1,0 +1,26 @@
+#!/bin/sh
+# tools/check-browser.sh COHORT - run the example study and open its
+# report.html in headless Chromium; fail when the browser logs an error
+# (a console error, a failed load, a bad SVG).  Not part of CI.
+set -eu
+cohort=${1:-build/plain/cohort}
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "check-browser: chromium is not installed (apt-get install chromium)" >&2
+        exit 1
+    fi
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$cohort" run examples/colon/study.yaml --out "$out/report" --date 2000-01-01 >/dev/null
+chromium --headless --disable-gpu --no-sandbox --enable-logging=stderr --v=0 \
+    --virtual-time-budget=5000 --dump-dom "file://$out/report/report.html" \
+    >"$out/dom.html" 2>"$out/log.txt" || true
+if grep -E "CONSOLE|Uncaught|ERROR:.*(svg|html|Failed)" "$out/log.txt"; then
+    echo "check-browser: the report logged errors (above)" >&2
+    exit 1
+fi
+grep -q "<svg" "$out/dom.html" || { echo "check-browser: no figure in the page" >&2; exit 1; }
+echo "check-browser: report.html opened without errors"
