@@ -50,6 +50,8 @@ typedef struct runner {
     coh_json j;
     char **warnings;
     size_t n_warnings;
+    char **results;       /* the key numbers as sentences, for "Results" */
+    size_t n_results;
     int figure;           /* figures so far, for ids */
     coh_error *err;
 } runner;
@@ -69,6 +71,19 @@ static coh_status warn(runner *r, const char *fmt, ...)
     if ((nw[r->n_warnings] = coh_strdup(buf)) == NULL)
         return COH_ENOMEM;
     r->n_warnings++;
+    return COH_OK;
+}
+
+/* Keep a sentence for the Results section (and write it where it is). */
+static coh_status result(runner *r, const char *text)
+{
+    char **nv = realloc(r->results, (r->n_results + 1) * sizeof *nv);
+    if (nv == NULL)
+        return COH_ENOMEM;
+    r->results = nv;
+    if ((nv[r->n_results] = coh_strdup(text)) == NULL)
+        return COH_ENOMEM;
+    r->n_results++;
     return COH_OK;
 }
 
@@ -377,6 +392,16 @@ static const coh_study_endpoint *endpoint(const coh_study *s, const char *name)
         if (strcmp(s->endpoints[i].name, name) == 0)
             return &s->endpoints[i];
     return NULL;
+}
+
+/* A label inside a sentence: its first letter in lower case when the
+ * second is lower case too ("Overall survival" -> "overall survival",
+ * but "OS" and "CEA level" stay). */
+static void in_sentence(const char *label, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", label);
+    if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
 }
 
 static const char *label_of(const runner *r, const char *name)
@@ -777,9 +802,9 @@ static coh_status one_km(runner *r, const coh_study_km *a)
 
     /* sentences */
     {
-        char sent[3000];
-        int len = snprintf(sent, sizeof sent, "Median %s was ",
-                           ep->label != NULL ? ep->label : ep->name);
+        char sent[3000], lab[200];
+        in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
+        int len = snprintf(sent, sizeof sent, "Median %s was ", lab);
         for (size_t k = 0; k < G && len < (int)sizeof sent - 200; k++) {
             char qt[128];
             quantile_text(r, &g[k].median, qt, sizeof qt);
@@ -798,6 +823,10 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         else
             len += snprintf(sent + len, sizeof sent - (size_t)len, ".");
         para(r, "%s", sent);
+        if (result(r, sent) != COH_OK) {
+            st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            goto done;
+        }
         if (a->followup && fu_all.n_alive > 0) {
             char m[32], q1[32], q3[32], rk[128];
             num(fu_all.alive_median, m, sizeof m);
@@ -1186,6 +1215,33 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     static const char *const head[] = {"Variable", "Univariable HR (95% CI)", "p",
                                        "Multivariable HR (95% CI)", "p"};
     simple_table(r, NULL, head, 5, cells, nr);
+    {
+        /* the multivariable model in a sentence: each coefficient's HR */
+        char sent[4000], lab[200];
+        in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
+        int len = snprintf(sent, sizeof sent, "In the multivariable model of %s (%zu patients, "
+                                              "%zu events), ",
+                           lab, f->n, f->n_events);
+        if (d->p == 0)
+            len += snprintf(sent + len, sizeof sent - (size_t)len, "no variable was retained.");
+        for (size_t jj = 0; jj < d->p && len < (int)sizeof sent - 300; jj++) {
+            char name[200], hr[96], pb[32];
+            column_text(r, d, jj, name, sizeof name);
+            coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
+            hr_text(cm.hr, cm.lower, cm.upper, hr, sizeof hr);
+            p_text(r, cm.p, pb, sizeof pb);
+            len += snprintf(sent + len, sizeof sent - (size_t)len, "%s%s had HR %s, p %s%s",
+                            jj == 0 ? "" : jj + 1 == d->p ? " and " : "; ", name, hr,
+                            pb[0] == '<' ? "" : "= ", pb);
+        }
+        if (d->p > 0)
+            len += snprintf(sent + len, sizeof sent - (size_t)len, ".");
+        para(r, "%s", sent);
+        if (result(r, sent) != COH_OK) {
+            st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
     free(cells);
     free(store);
     coh_json_key(&r->j, "multivariable");
@@ -1606,6 +1662,11 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     if ((st = section_data(&r)) == COH_OK && (st = section_tables(&r)) == COH_OK &&
         (st = section_km(&r)) == COH_OK && (st = section_cox(&r)) == COH_OK)
         st = section_methods(&r);
+    if (st == COH_OK && r.n_results > 0) {
+        heading(&r, 2, "Results", "results");
+        for (size_t i = 0; i < r.n_results; i++)
+            para(&r, "%s", r.results[i]);
+    }
     if (st != COH_OK)
         goto fail;
     coh_json_key(&r.j, "warnings");
@@ -1667,6 +1728,9 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     for (size_t i = 0; i < r.n_warnings; i++)
         free(r.warnings[i]);
     free(r.warnings);
+    for (size_t i = 0; i < r.n_results; i++)
+        free(r.results[i]);
+    free(r.results);
     coh_table_free(r.t);
     coh_study_flow_free(r.flow);
     return COH_OK;
@@ -1682,6 +1746,9 @@ fail:
     for (size_t i = 0; i < r.n_warnings; i++)
         free(r.warnings[i]);
     free(r.warnings);
+    for (size_t i = 0; i < r.n_results; i++)
+        free(r.results[i]);
+    free(r.results);
     coh_table_free(r.t);
     coh_study_flow_free(r.flow);
     return st;
