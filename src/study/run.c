@@ -1525,6 +1525,7 @@ static const char page_style[] =
     "thead th { border-top: 1.5px solid #000; border-bottom: 1px solid #000; }\n"
     "tbody tr:last-child td { border-bottom: 1.5px solid #000; }\n"
     "td.indent { padding-left: 2em; } td.p, th.p { text-align: right; white-space: nowrap; }\n"
+    "table.tabone td + td, table.simple td + td { white-space: nowrap; }\n"
     "tr.section td { font-weight: bold; font-style: italic; }\n"
     ".notes { font-size: 0.85em; } .notes p { margin: 0.1em 0; }\n"
     ".figure svg { max-width: 100%; height: auto; } .caption { font-style: italic; }\n"
