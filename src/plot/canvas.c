@@ -267,6 +267,75 @@ static cairo_status_t write_png(canvas *c)
     return ok ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* cairo names an SVG's drawing group "surfaceN" with N from a counter of
+ * the whole process, so the second figure drawn by a program differs in
+ * its bytes from the same figure drawn first.  The id is renamed
+ * "surface1" (references to it follow), so that a figure is a function of
+ * its inputs alone.  false when the file cannot be rewritten. */
+static bool svg_fix_ids(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = malloc(cap + 1);
+    while (buf != NULL && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    bool ok = buf != NULL && !ferror(f);
+    fclose(f);
+    if (!ok) {
+        free(buf);
+        return false;
+    }
+    /* the number after the first id="surface, as text (SVG has no NUL) */
+    buf[len] = '\0';
+    const char *key = "id=\"surface";
+    char *at = strstr(buf, key);
+    if (at == NULL) {
+        free(buf);
+        return true;
+    }
+    char *num = at + strlen(key), *end = num;
+    while (end < buf + len && *end >= '0' && *end <= '9')
+        end++;
+    char old_id[40];
+    int ol = snprintf(old_id, sizeof old_id, "surface%.*s", (int)(end - num), num);
+    if (ol <= 0 || (size_t)ol >= sizeof old_id) {
+        free(buf);
+        return true;
+    }
+    f = fopen(path, "wb");
+    if (f == NULL) {
+        free(buf);
+        return false;
+    }
+    /* every "surfaceN" followed by a non-digit becomes "surface1" */
+    for (size_t i = 0; i < len;) {
+        if (i + (size_t)ol <= len && memcmp(buf + i, old_id, (size_t)ol) == 0 &&
+            (i + (size_t)ol == len || buf[i + (size_t)ol] < '0' || buf[i + (size_t)ol] > '9') &&
+            (i == 0 || buf[i - 1] == '"' || buf[i - 1] == '#')) {
+            fputs("surface1", f);
+            i += (size_t)ol;
+        } else {
+            fputc(buf[i++], f);
+        }
+    }
+    free(buf);
+    ok = !ferror(f);
+    return (fclose(f) == 0) && ok;
+}
+
 coh_status canvas_finish(canvas *c, coh_error *err)
 {
     cairo_status_t cs = cairo_status(c->cr);
@@ -287,6 +356,11 @@ coh_status canvas_finish(canvas *c, coh_error *err)
                       cairo_status_to_string(cs));
         canvas_abort(c);
         return st;
+    }
+    if (c->format == COH_PLOT_SVG && !svg_fix_ids(c->tmp)) {
+        coh_error_set(err, COH_EIO, "%s: cannot write the figure", c->path);
+        canvas_abort(c);
+        return COH_EIO;
     }
     /* the file's blocks on disk before its name (as coh_outfile_commit) */
     FILE *f = fopen(c->tmp, "r+");
