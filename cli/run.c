@@ -38,27 +38,54 @@ static int parse(int argc, char **argv, const cli_command *cmd, bool run, run_op
     return 0;
 }
 
+/* A study or data problem is exit 1, whatever the status (an option
+ * given in the study file is not a bad command line); files 3, memory 4. */
+static int study_fail(coh_status st, const char *msg)
+{
+    fprintf(stderr, "cohort: %s\n", msg && *msg ? msg : coh_status_str(st));
+    return st == COH_EIO ? EXIT_IO : st == COH_ENOMEM ? EXIT_NOMEM : EXIT_DATA;
+}
+
+/* YYYY-MM-DD with a real month and day. */
+static bool iso_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return false;
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return s[4] == '-' && s[7] == '-' && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+}
+
 static int run(int argc, char **argv)
 {
     run_opts o = {NULL, NULL, NULL};
     int rc = parse(argc, argv, &cli_run, true, &o);
     if (rc != 0)
         return rc == 1 ? EXIT_OK : rc;
+    if (o.date != NULL && !iso_date(o.date))
+        return cli_usage_error("run", "--date wants a date as YYYY-MM-DD, got '%s'", o.date);
+    if (o.out != NULL && o.out[0] == '\0')
+        return cli_usage_error("run", "--out wants a folder");
     coh_study *s = NULL;
     coh_error err;
     coh_status st = coh_study_load(o.path, &s, &err);
     if (st != COH_OK)
-        return cli_fail(st, err.msg);
+        return study_fail(st, err.msg);
     coh_study_run_options ro = {o.out, o.date, false};
     st = coh_study_run(s, &ro, &err);
     if (st != COH_OK) {
         coh_study_free(s);
-        return cli_fail(st, err.msg);
+        return study_fail(st, err.msg);
     }
     char dir[1100];
-    snprintf(dir, sizeof dir, "%s", o.out != NULL ? o.out : "");
     if (o.out == NULL)
         snprintf(dir, sizeof dir, "out/%s", s->name);
+    else
+        snprintf(dir, sizeof dir, "%s", o.out);
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dir[--dl] = '\0';
     printf("report: %s/report.html (also report.md, results.json, tables/, figures/)\n", dir);
     coh_study_free(s);
     return EXIT_OK;
@@ -80,7 +107,7 @@ static int check(int argc, char **argv)
     if (st == COH_OK)
         st = coh_study_check_columns(s, t, &err);
     if (st != COH_OK) {
-        rc = cli_fail(st, err.msg);
+        rc = study_fail(st, err.msg);
     } else {
         printf("%s: the study file and its data are usable\n", o.path);
         for (size_t i = 0; i < flow->n_steps; i++) {

@@ -126,6 +126,7 @@ typedef struct coh_plot_forest_spec {
     const char *x_title; /* NULL: "Hazard ratio (95% CI, log scale)"; wrapped
                             to the figure's width (2 lines at most) */
     int p_digits;        /* significant digits of p (2) */
+    double conf_level;   /* the rows' interval level, for the headers (0.95) */
 } coh_plot_forest_spec;
 
 void coh_plot_forest_spec_init(coh_plot_forest_spec *s);

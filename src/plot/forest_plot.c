@@ -77,9 +77,18 @@
 #include "core/core.h"
 #include "plot/canvas.h"
 
-#define HR_HEADER "HR (95% CI)"
+/* "HR (95% CI)" at the spec's level */
+static void hr_header(const coh_plot_forest_spec *s, char *buf, size_t size)
+{
+    double lv = s->conf_level > 0 && s->conf_level < 1 ? s->conf_level : 0.95;
+    snprintf(buf, size, "HR (%g%% CI)", 100 * lv);
+}
 #define P_HEADER "p"
-#define DEFAULT_X_TITLE "Hazard ratio (95% CI, log scale)"
+static void default_x_title(const coh_plot_forest_spec *s, char *buf, size_t size)
+{
+    double lv = s->conf_level > 0 && s->conf_level < 1 ? s->conf_level : 0.95;
+    snprintf(buf, size, "Hazard ratio (%g%% CI, log scale)", 100 * lv);
+}
 #define EN_DASH "\xe2\x80\x93"  /* U+2013 */
 #define INFINITY_SIGN "\xe2\x88\x9e" /* U+221E */
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
@@ -104,6 +113,7 @@ void coh_plot_forest_spec_init(coh_plot_forest_spec *s)
     memset(s, 0, sizeof *s);
     coh_plot_style_init(&s->style);
     s->p_digits = 2;
+    s->conf_level = 0.95;
 }
 
 void coh_plot_forest_drawn_free(coh_plot_forest_drawn *d)
@@ -627,6 +637,7 @@ typedef struct layout {
     size_t n_title;
     char *x_title[MAX_X_TITLE_LINES];
     size_t n_x_title;
+    char hr_head[48];          /* "HR (95% CI)" at the spec's level */
     char **label, **heading;   /* n_rows each */
 } layout;
 
@@ -679,7 +690,8 @@ static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL
 
     /* widths of the columns; labels measured on their first MEASURE_BYTES
      * (longer ones are shortened anyway) */
-    double label_need = 0, hr_w = canvas_text_width(m, HR_HEADER, &bold);
+    hr_header(s, L->hr_head, sizeof L->hr_head);
+    double label_need = 0, hr_w = canvas_text_width(m, L->hr_head, &bold);
     double p_w = canvas_text_width(m, P_HEADER, &bold);
     L->n_lines = 0;
     for (size_t i = 0; i < s->n_rows; i++) {
@@ -749,7 +761,9 @@ static coh_status lay_out(const coh_plot_forest_spec *s, char (*hr_text)[HR_CELL
         !wrap_text(mt, s->title, width - 2 * L->m, MAX_TITLE_LINES, &title_ts, L->title,
                    &L->n_title))
         return coh_error_set(err, COH_ENOMEM, "out of memory");
-    if (!wrap_text(mt, s->x_title != NULL ? s->x_title : DEFAULT_X_TITLE, width - 2 * L->m,
+    char x_default[64];
+    default_x_title(s, x_default, sizeof x_default);
+    if (!wrap_text(mt, s->x_title != NULL ? s->x_title : x_default, width - 2 * L->m,
                    MAX_X_TITLE_LINES, &plain, L->x_title, &L->n_x_title))
         return coh_error_set(err, COH_ENOMEM, "out of memory");
 
@@ -892,7 +906,7 @@ static size_t place_texts(const coh_plot_forest_spec *s, const layout *L,
     for (size_t k = 0; k < L->n_title; k++)
         put(t, &n, m, COH_FOREST_TITLE, 0, L->title[k], L->x_label,
             L->y_title + (double)k * L->title_step, &title_ts, 0, 1);
-    put(t, &n, m, COH_FOREST_HEADER, 0, HR_HEADER, L->x_hr, L->y_header, &bold, 0, 0.5);
+    put(t, &n, m, COH_FOREST_HEADER, 0, L->hr_head, L->x_hr, L->y_header, &bold, 0, 0.5);
     put(t, &n, m, COH_FOREST_HEADER, 0, P_HEADER, L->x_p, L->y_header, &bold, 0, 0.5);
     for (size_t i = 0; i < s->n_rows; i++) {
         const coh_plot_forest_row *r = &s->rows[i];

@@ -36,6 +36,7 @@
 #include "core/core.h"
 
 #define DASH "\xe2\x80\x93"
+#define CELL 600 /* bytes of a Cox table cell (a label and its level) */
 
 /* ---- the run's state ------------------------------------------------------ */
 
@@ -143,16 +144,22 @@ static void heading(runner *r, int level, const char *text, const char *id)
 static void para(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void para(runner *r, const char *fmt, ...)
 {
-    char buf[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (buf == NULL)
+        return; /* out of memory: the paragraph is left out, the run goes on */
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t)len + 1, fmt, ap);
     va_end(ap);
     fputs("<p>", r->html);
     html_esc(r->html, buf);
     fputs("</p>\n", r->html);
     md_esc(r->md, buf);
     fputs("\n\n", r->md);
+    free(buf);
 }
 
 /* A simple table: a header row and rows of cells (strings), both
@@ -313,7 +320,7 @@ static void p_text(const runner *r, double p, char *buf, size_t size)
 /* "0.59 (0.38–0.93)" */
 static void hr_text(double hr, double lo, double hi, char *buf, size_t size)
 {
-    if (!isfinite(hr)) {
+    if (!isfinite(hr) || !(hr > 1e-8 && hr < 1e8)) {
         snprintf(buf, size, "not estimable");
         return;
     }
@@ -336,6 +343,10 @@ static void quantile_text(const runner *r, const coh_km_quantile *q, char *buf, 
     }
     char e[32], l[32], u[32];
     num(q->estimate, e, sizeof e);
+    if (r->opt->conf_type == COH_CONF_NONE) {
+        snprintf(buf, size, "%s", e);
+        return;
+    }
     if (isnan(q->lower))
         snprintf(l, sizeof l, "NR");
     else
@@ -406,6 +417,9 @@ static void in_sentence(const char *label, char *buf, size_t size)
 
 static const char *label_of(const runner *r, const char *name)
 {
+    if (r->s->group_var != NULL && r->s->group_label != NULL &&
+        strcmp(name, r->s->group_var) == 0)
+        return r->s->group_label;
     const coh_study_variable *v = variable(r->s, name);
     if (v != NULL && v->label != NULL)
         return v->label;
@@ -434,14 +448,18 @@ static coh_status section_data(runner *r)
     char **cells = calloc(s->n_sources * 3 + 1, sizeof *cells);
     if (cells == NULL)
         return coh_error_set(r->err, COH_ENOMEM, "out of memory");
-    char nbuf[64 * 64];
+    char *nbuf = calloc(s->n_sources + 1, 32);
+    if (nbuf == NULL) {
+        free(cells);
+        return coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    }
     coh_json_key(&r->j, "sources");
     coh_json_array_begin(&r->j);
-    for (size_t i = 0; i < s->n_sources && i < 64; i++) {
-        snprintf(nbuf + 64 * i, 64, "%zu", r->flow->source_rows[i]);
+    for (size_t i = 0; i < s->n_sources; i++) {
+        snprintf(nbuf + 32 * i, 32, "%zu", r->flow->source_rows[i]);
         cells[3 * i] = s->sources[i].name;
         cells[3 * i + 1] = s->sources[i].file;
-        cells[3 * i + 2] = nbuf + 64 * i;
+        cells[3 * i + 2] = nbuf + 32 * i;
         coh_json_object_begin(&r->j);
         coh_json_key(&r->j, "name");
         coh_json_string(&r->j, s->sources[i].name);
@@ -453,8 +471,9 @@ static coh_status section_data(runner *r)
     }
     coh_json_array_end(&r->j);
     static const char *const head[] = {"Source", "File", "Rows read"};
-    simple_table(r, "Data sources", head, 3, cells, s->n_sources < 64 ? s->n_sources : 64);
+    simple_table(r, "Data sources", head, 3, cells, s->n_sources);
     free(cells);
+    free(nbuf);
 
     coh_json_key(&r->j, "flow");
     coh_json_array_begin(&r->j);
@@ -506,6 +525,7 @@ static coh_status section_tables(runner *r)
         }
         size_t nv = 0;
         const char *pending = NULL;
+        char unit_labels[64][300];
         for (size_t k = 0; k < tb->n_rows; k++) {
             const coh_study_table_row *row = &tb->rows[k];
             if (row->variable == NULL) {
@@ -520,6 +540,13 @@ static coh_status section_tables(runner *r)
             x->kind = v != NULL ? v->kind : COH_TABONE_AUTO;
             x->digits = v != NULL ? v->digits : -1;
             x->label = v != NULL ? v->label : NULL;
+            if (v != NULL && v->unit != NULL && v->kind != COH_TABONE_CATEGORICAL &&
+                nv <= 64) {
+                /* "Age (years)": the unit after the label */
+                snprintf(unit_labels[nv - 1], sizeof unit_labels[nv - 1], "%s (%s)",
+                         v->label != NULL ? v->label : v->name, v->unit);
+                x->label = unit_labels[nv - 1];
+            }
         }
         coh_tabone_spec ts;
         coh_tabone_spec_init(&ts);
@@ -550,6 +577,8 @@ static coh_status section_tables(runner *r)
         const char *title = tb->title != NULL ? tb->title : tb->name;
         if (st == COH_OK) {
             heading(r, 3, title, tb->name);
+            if (tb->where != NULL)
+                para(r, "Subgroup: the patients with %s.", tb->where);
             st = coh_tabone_write(tab, COH_TABONE_HTML_FRAGMENT, NULL, r->html);
         }
         if (st == COH_OK)
@@ -694,6 +723,8 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     const char *title = a->title != NULL ? a->title : ep->label != NULL ? ep->label : ep->name;
     const char *unit = ep->unit != NULL ? ep->unit : "";
     heading(r, 3, title, a->name);
+    if (a->where != NULL)
+        para(r, "Subgroup: the patients with %s.", a->where);
 
     /* the figure */
     char annot[160] = "", pbuf[32];
@@ -765,8 +796,11 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     for (size_t t = 0; t < a->n_times; t++) {
         char tb[32];
         num(a->times[t], tb, sizeof tb);
-        snprintf(hstore + 96 * (4 + t), 96, "At %s%s%s (%%, %g%% CI)", tb, unit[0] ? " " : "",
-                 unit, 100 * o->conf_level);
+        if (o->conf_type == COH_CONF_NONE)
+            snprintf(hstore + 96 * (4 + t), 96, "At %s%s%s (%%)", tb, unit[0] ? " " : "", unit);
+        else
+            snprintf(hstore + 96 * (4 + t), 96, "At %s%s%s (%%, %g%% CI)", tb,
+                     unit[0] ? " " : "", unit, 100 * o->conf_level);
         head[4 + t] = hstore + 96 * (4 + t);
     }
     if (a->followup)
@@ -783,6 +817,8 @@ static coh_status one_km(runner *r, const coh_study_km *a)
             const coh_km_at *at = &g[k].at[t];
             if (isnan(at->surv) || at->beyond)
                 snprintf(row + 128 * (4 + t), 128, DASH);
+            else if (isnan(at->lower) || isnan(at->upper))
+                snprintf(row + 128 * (4 + t), 128, "%.0f", 100 * at->surv);
             else
                 snprintf(row + 128 * (4 + t), 128, "%.0f (%.0f" DASH "%.0f)", 100 * at->surv,
                          100 * at->lower, 100 * at->upper);
@@ -804,7 +840,12 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     {
         char sent[3000], lab[200];
         in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
-        int len = snprintf(sent, sizeof sent, "Median %s was ", lab);
+        int len = 0;
+        if (a->where != NULL)
+            len = snprintf(sent, sizeof sent, "Among the patients with %.400s, median %s was ",
+                           a->where, lab);
+        else
+            len = snprintf(sent, sizeof sent, "Median %s was ", lab);
         for (size_t k = 0; k < G && len < (int)sizeof sent - 200; k++) {
             char qt[128];
             quantile_text(r, &g[k].median, qt, sizeof qt);
@@ -982,6 +1023,26 @@ typedef struct model_spec {
     const char **cat, **ref_col, **ref_lvl;
 } model_spec;
 
+/* Does column c hold at most `max` distinct values (missing aside)? */
+static bool few_values(const coh_column *c, size_t max)
+{
+    double seen[8];
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (coh_column_is_na(c, i))
+            continue;
+        size_t k = 0;
+        while (k < n && seen[k] != c->num[i])
+            k++;
+        if (k == n) {
+            if (n == max || n == 8)
+                return false;
+            seen[n++] = c->num[i];
+        }
+    }
+    return n > 0;
+}
+
 static coh_status model_spec_make(runner *r, const coh_study_cox *c, model_spec *m)
 {
     memset(m, 0, sizeof *m);
@@ -994,8 +1055,13 @@ static coh_status model_spec_make(runner *r, const coh_study_cox *c, model_spec 
     for (size_t k = 0; k < n; k++) {
         const coh_study_variable *v = variable(r->s, c->terms[k]);
         const coh_column *col = coh_table_find(r->t, c->terms[k]);
-        if (v != NULL && v->kind == COH_TABONE_CATEGORICAL && col != NULL &&
-            coh_type_is_numeric(col->type))
+        /* categorical as the tables decide it (tabone.h's auto rule:
+         * whole numbers with at most 5 distinct values are codes), so a
+         * variable is one thing in every part of the report */
+        bool cat = v != NULL && v->kind == COH_TABONE_CATEGORICAL;
+        if ((v == NULL || v->kind == COH_TABONE_AUTO) && col != NULL && col->type == COH_INTEGER)
+            cat = few_values(col, 5);
+        if (cat && col != NULL && coh_type_is_numeric(col->type))
             m->cat[m->ds.n_categorical++] = c->terms[k];
         if (v != NULL && v->reference != NULL) {
             m->ref_col[m->ds.n_refs] = c->terms[k];
@@ -1075,6 +1141,8 @@ static void json_coef(runner *r, const char *name, const coh_cox_model *f, size_
     coh_json_number(&r->j, c.upper);
     coh_json_key(&r->j, "p");
     coh_json_number(&r->j, c.p);
+    coh_json_key(&r->j, "infinite");
+    coh_json_bool(&r->j, f->infinite[j]);
     coh_json_object_end(&r->j);
 }
 
@@ -1124,10 +1192,31 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     const coh_design *d = sel->design;
     const char *title = c->title != NULL ? c->title : c->name;
     heading(r, 3, title, c->name);
+    if (c->where != NULL)
+        para(r, "Subgroup: the patients with %s.", c->where);
+    if (sel->screen != NULL) {
+        /* the entry screen, stated: its level, its rows, who entered */
+        char in[2000] = "", out_t[2000] = "";
+        size_t li = 0, lo = 0;
+        for (size_t k = 0; k < c->n_terms; k++) {
+            bool entered = false;
+            for (size_t q = 0; q < sel->n_screened_in; q++)
+                entered = entered || strcmp(sel->screened_in[q], c->terms[k]) == 0;
+            char *buf = entered ? in : out_t;
+            size_t *len = entered ? &li : &lo;
+            if (*len < sizeof in - 200)
+                *len += (size_t)snprintf(buf + *len, sizeof in - *len, "%s%s", *len ? ", " : "",
+                                         label_of(r, c->terms[k]));
+        }
+        para(r, "Entry screen: the terms with a univariable p at most %g, fitted on the %zu "
+                "patients complete in every candidate, entered the multivariable model: %s%s%s.",
+             c->entry, sel->n_rows, li ? in : "none", lo ? "; screened out: " : "", lo ? out_t : "");
+    }
     {
         char sel_text[600];
         if (c->method == COH_SELECT_NONE)
-            snprintf(sel_text, sizeof sel_text, "the multivariable model holds every term");
+            snprintf(sel_text, sizeof sel_text, "the multivariable model holds every term%s",
+                     sel->screen != NULL ? " that passed the entry screen" : "");
         else
             snprintf(sel_text, sizeof sel_text,
                      "the multivariable model was chosen by %s selection%s (p to stay %s %g), on "
@@ -1146,7 +1235,7 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         for (size_t t = 0; t < uni->n_terms; t++)
             max_rows += uni->terms[t].design != NULL ? uni->terms[t].design->p : 0;
     char **cells = calloc(max_rows * 5, sizeof *cells);
-    char *store = calloc(max_rows * 5, 160);
+    char *store = calloc(max_rows * 5, CELL);
     if (cells == NULL || store == NULL) {
         free(cells);
         free(store);
@@ -1159,6 +1248,23 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     coh_json_string(&r->j, c->name);
     coh_json_key(&r->j, "endpoint");
     coh_json_string(&r->j, ep->name);
+    coh_json_key(&r->j, "where");
+    coh_json_string(&r->j, c->where);
+    coh_json_key(&r->j, "select");
+    coh_json_string(&r->j, coh_select_method_name(c->method));
+    coh_json_key(&r->j, "entry");
+    coh_json_number(&r->j, c->entry);
+    coh_json_key(&r->j, "stay");
+    coh_json_number(&r->j, c->stay);
+    coh_json_key(&r->j, "screened_in");
+    if (sel->screen == NULL) {
+        coh_json_null(&r->j);
+    } else {
+        coh_json_array_begin(&r->j);
+        for (size_t q = 0; q < sel->n_screened_in; q++)
+            coh_json_string(&r->j, sel->screened_in[q]);
+        coh_json_array_end(&r->j);
+    }
     coh_json_key(&r->j, "univariable");
     coh_json_array_begin(&r->j);
     for (size_t t = 0; uni != NULL && t < uni->n_terms; t++) {
@@ -1176,20 +1282,20 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         coh_json_array_begin(&r->j);
         for (size_t j = 0; u->design != NULL && j < u->design->p; j++) {
             json_coef(r, u->design->col_names[j], u->fit, j);
-            char *row = store + 160 * 5 * nr;
+            char *row = store + CELL * 5 * nr;
             for (size_t k = 0; k < 5; k++) {
-                cells[5 * nr + k] = row + 160 * k;
-                row[160 * k] = '\0';
+                cells[5 * nr + k] = row + CELL * k;
+                row[CELL * k] = '\0';
             }
-            column_text(r, u->design, j, row, 160);
+            column_text(r, u->design, j, row, CELL);
             coh_cox_coef cu = coh_cox_coef_ci(u->fit, j, o->conf_level);
-            hr_text(cu.hr, cu.lower, cu.upper, row + 160, 160);
-            p_text(r, cu.p, row + 320, 160);
+            hr_text(cu.hr, cu.lower, cu.upper, row + CELL, CELL);
+            p_text(r, cu.p, row + 2 * CELL, CELL);
             for (size_t jj = 0; jj < d->p; jj++)
                 if (strcmp(d->col_names[jj], u->design->col_names[j]) == 0) {
                     coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
-                    hr_text(cm.hr, cm.lower, cm.upper, row + 480, 160);
-                    p_text(r, cm.p, row + 640, 160);
+                    hr_text(cm.hr, cm.lower, cm.upper, row + 3 * CELL, CELL);
+                    p_text(r, cm.p, row + 4 * CELL, CELL);
                 }
             nr++;
         }
@@ -1201,27 +1307,47 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         size_t tt, cc;
         if (find_uni(uni, d->col_names[jj], &tt, &cc))
             continue;
-        char *row = store + 160 * 5 * nr;
+        char *row = store + CELL * 5 * nr;
         for (size_t k = 0; k < 5; k++) {
-            cells[5 * nr + k] = row + 160 * k;
-            row[160 * k] = '\0';
+            cells[5 * nr + k] = row + CELL * k;
+            row[CELL * k] = '\0';
         }
-        column_text(r, d, jj, row, 160);
+        column_text(r, d, jj, row, CELL);
         coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
-        hr_text(cm.hr, cm.lower, cm.upper, row + 480, 160);
-        p_text(r, cm.p, row + 640, 160);
+        hr_text(cm.hr, cm.lower, cm.upper, row + 3 * CELL, CELL);
+        p_text(r, cm.p, row + 4 * CELL, CELL);
         nr++;
     }
-    static const char *const head[] = {"Variable", "Univariable HR (95% CI)", "p",
-                                       "Multivariable HR (95% CI)", "p"};
-    simple_table(r, NULL, head, 5, cells, nr);
+    char uh[64], mh[64];
+    snprintf(uh, sizeof uh, "Univariable HR (%g%% CI)", 100 * o->conf_level);
+    snprintf(mh, sizeof mh, "Multivariable HR (%g%% CI)", 100 * o->conf_level);
+    const char *head[5] = {"Variable", uh, "p", mh, "p"};
+    if (uni != NULL) {
+        simple_table(r, NULL, head, 5, cells, nr);
+    } else {
+        /* no univariable fits: the multivariable columns only */
+        for (size_t i = 0; i < nr; i++) {
+            cells[5 * i + 1] = cells[5 * i + 3];
+            cells[5 * i + 2] = cells[5 * i + 4];
+        }
+        const char *head3[3] = {"Variable", mh, "p"};
+        char **c3 = calloc(nr * 3 + 1, sizeof *c3);
+        if (c3 != NULL) {
+            for (size_t i = 0; i < nr; i++)
+                for (size_t k = 0; k < 3; k++)
+                    c3[3 * i + k] = cells[5 * i + k];
+            simple_table(r, NULL, head3, 3, c3, nr);
+            free(c3);
+        }
+    }
     {
         /* the multivariable model in a sentence: each coefficient's HR */
         char sent[4000], lab[200];
         in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
         int len = snprintf(sent, sizeof sent, "In the multivariable model of %s (%zu patients, "
-                                              "%zu events), ",
-                           lab, f->n, f->n_events);
+                                              "%zu events%s%.400s), ",
+                           lab, f->n, f->n_events, c->where != NULL ? "; patients with " : "",
+                           c->where != NULL ? c->where : "");
         if (d->p == 0)
             len += snprintf(sent + len, sizeof sent - (size_t)len, "no variable was retained.");
         for (size_t jj = 0; jj < d->p && len < (int)sizeof sent - 300; jj++) {
@@ -1358,6 +1484,7 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         fs.rows = rows;
         fs.n_rows = n;
         fs.p_digits = o->p_digits;
+        fs.conf_level = o->conf_level;
         char base[300];
         snprintf(base, sizeof base, "forest_%s", c->name);
         if ((st = draw3(r, base, forest_draw, forest_csv, &fs)) != COH_OK)
@@ -1455,25 +1582,46 @@ static coh_status section_methods(runner *r)
                                ? "the chi-square test with Yates's continuity correction"
                            : o->cat_test == COH_TABONE_CAT_FISHER ? "Fisher's exact test"
                                                                   : "no test";
-    para(r, "Continuous variables are summarised as %s and compared with %s; categorical "
-            "variables as counts with percentages of the non-missing values, compared with %s. "
-            "Missing values are counted but left out of percentages and tests.",
-         cont, cont_test, cat_test);
-    para(r, "Survival was estimated with the Kaplan-Meier method, with Greenwood standard "
-            "errors and %g%% pointwise confidence intervals on the %s scale; medians with %s. "
-            "Groups were compared with the %s test. Follow-up is the median time of the "
-            "patients without the event, with the reverse Kaplan-Meier estimate.",
-         100 * o->conf_level, coh_conf_type_name(o->conf_type),
-         o->median_ci_spss ? "symmetric intervals from Collett's standard error, as SPSS "
-                             "prints them"
-                           : "the Brookmeyer-Crowley interval, as R's survival package",
-         test_name(o->test));
-    para(r, "Hazard ratios come from Cox proportional hazards models (%s's method for tied "
-            "event times) with Wald %g%% confidence intervals; variable selection used the %s "
-            "test. Proportional hazards were checked with scaled Schoenfeld residuals (R's "
-            "cox.zph). p-values are two-sided, printed to %d significant digits.",
-         o->ties == COH_TIES_BRESLOW ? "Breslow" : "Efron", 100 * o->conf_level,
-         o->select_test == COH_SELECT_LR ? "likelihood-ratio" : "Wald", o->p_digits);
+    const coh_study *s = r->s;
+    bool followup = false;
+    for (size_t i = 0; i < s->n_km; i++)
+        followup = followup || s->km[i].followup;
+    bool selection = false;
+    for (size_t i = 0; i < s->n_cox; i++)
+        selection = selection || s->cox[i].method != COH_SELECT_NONE || !isnan(s->cox[i].entry);
+    if (o->cat_test == COH_TABONE_CAT_YATES)
+        cat_test = "the chi-square test, with Yates's continuity correction on 2 x 2 tables";
+    if (s->n_tables > 0)
+        para(r, "Continuous variables are summarised as %s and compared with %s; categorical "
+                "variables as counts with percentages of the non-missing values, compared with "
+                "%s. Missing values are counted but left out of percentages and tests.",
+             cont, cont_test, cat_test);
+    char ci[200];
+    if (o->conf_type == COH_CONF_NONE)
+        snprintf(ci, sizeof ci, "no confidence intervals");
+    else
+        snprintf(ci, sizeof ci, "%g%% pointwise confidence intervals on the %s scale",
+                 100 * o->conf_level, coh_conf_type_name(o->conf_type));
+    if (s->n_km > 0)
+        para(r, "Survival was estimated with the Kaplan-Meier method, with Greenwood standard "
+                "errors and %s; medians with %s. Groups were compared with the %s test.%s",
+             ci,
+             o->median_ci_spss ? "symmetric intervals from Collett's standard error, as SPSS "
+                                 "prints them"
+                               : "the Brookmeyer-Crowley interval, as R's survival package",
+             test_name(o->test),
+             followup ? " Follow-up is the median time of the patients without the event, "
+                        "with the reverse Kaplan-Meier estimate." : "");
+    if (s->n_cox > 0)
+        para(r, "Hazard ratios come from Cox proportional hazards models (%s's method for tied "
+                "event times) with Wald %g%% confidence intervals.%s%s Proportional hazards "
+                "were checked with scaled Schoenfeld residuals (R's cox.zph).",
+             o->ties == COH_TIES_BRESLOW ? "Breslow" : "Efron", 100 * o->conf_level,
+             selection ? " Multivariable models were selected as stated with each model (entry "
+                         "screen and elimination levels), by the " : "",
+             selection ? (o->select_test == COH_SELECT_LR ? "likelihood-ratio test." : "Wald test.")
+                       : "");
+    para(r, "p-values are two-sided, printed to %d significant digits.", o->p_digits);
     para(r, "All analyses were run with Cohort %s, whose estimates are checked against R's "
             "survival package (docs/methods.md).", coh_version());
     return COH_OK;
@@ -1569,6 +1717,34 @@ static coh_status make_parents(const char *path, coh_error *err)
     return COH_OK;
 }
 
+/* The marker every report folder holds: a folder with it is an earlier
+ * report, which a new run may replace. */
+#define REPORT_MARKER ".cohort-report"
+
+/* May `dir` be replaced by a report?  When it does not exist, is an empty
+ * folder, or holds an earlier report (its marker file).  Anything else
+ * (a file, a folder of other things, the study's own folder) is never
+ * deleted: COH_EIO with a message. */
+static coh_status replaceable(const char *dir, coh_error *err)
+{
+    struct stat sb;
+    if (lstat(dir, &sb) != 0)
+        return COH_OK;
+    if (!S_ISDIR(sb.st_mode))
+        return coh_error_set(err, COH_EIO,
+                             "%s exists and is not a folder; give --out a new folder", dir);
+    char marker[1200];
+    snprintf(marker, sizeof marker, "%s/%s", dir, REPORT_MARKER);
+    if (stat(marker, &sb) == 0)
+        return COH_OK;
+    /* an empty folder is fine too */
+    if (rmdir(dir) == 0)
+        return COH_OK;
+    return coh_error_set(err, COH_EIO,
+                         "%s holds files that are not a Cohort report; they are never "
+                         "replaced: give --out a new folder", dir);
+}
+
 static void today(char *buf, size_t size)
 {
     time_t now = time(NULL);
@@ -1604,7 +1780,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     if ((st = coh_study_check_columns(s, r.t, err)) != COH_OK)
         goto fail;
     char tmp[1100], path[1200];
-    if ((st = make_parents(out_dir, err)) != COH_OK)
+    if ((st = make_parents(out_dir, err)) != COH_OK || (st = replaceable(out_dir, err)) != COH_OK)
         goto fail;
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out_dir);
     if (mkdtemp(tmp) == NULL) {
@@ -1691,6 +1867,10 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
         fputs("</ul>\n", r.html);
     }
     fputs("</body>\n</html>\n", r.html);
+    FILE *mk = fopen(out_path(&r, path, sizeof path, REPORT_MARKER), "w");
+    bool marked = mk != NULL && fputs("A report written by Cohort (cohort run): a new run may "
+                                      "replace this folder.\n", mk) >= 0;
+    marked = mk != NULL && fclose(mk) == 0 && marked;
     FILE *wf = fopen(out_path(&r, path, sizeof path, "warnings.txt"), "w");
     for (size_t i = 0; wf != NULL && i < r.n_warnings; i++)
         fprintf(wf, "%s\n", r.warnings[i]);
@@ -1699,7 +1879,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     closed = (fclose(r.md) == 0) && closed;
     closed = (fclose(r.jf) == 0) && closed;
     r.html = r.md = r.jf = NULL;
-    if (!closed) {
+    if (!closed || !marked) {
         st = coh_error_set(err, COH_EIO, "%s: cannot write the report", tmp);
         goto fail;
     }
@@ -1707,7 +1887,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
      * new one is there */
     char old[1100] = "";
     struct stat sb;
-    if (stat(out_dir, &sb) == 0) {
+    if (lstat(out_dir, &sb) == 0) {
         snprintf(old, sizeof old, "%s.old-XXXXXX", out_dir);
         if (mkdtemp(old) == NULL || rmdir(old) != 0 || rename(out_dir, old) != 0) {
             st = coh_error_set(err, COH_EIO, "%s: cannot replace the old report: %s", out_dir,
