@@ -137,6 +137,19 @@ typedef struct coh_study_cox {
     coh_study_pos pos;
 } coh_study_cox;
 
+/* One line of the report's "Published vs reproduced" table: a number a
+ * paper printed beside the same number computed here, found in
+ * results.json by its path (e.g. "survival[1].groups[0].median.estimate"). */
+typedef struct coh_study_published {
+    char *label;         /* "Median OS, HAIP (months)" */
+    char *published;     /* as printed: "89 (95% CI 60-NR)" */
+    char *value;         /* path of the reproduced number */
+    char *lower, *upper; /* paths of its interval, or NULL */
+    int digits;          /* decimals shown (default 2) */
+    double scale;        /* multiply by this before showing (100: percent; default 1) */
+    coh_study_pos pos;
+} coh_study_published;
+
 /* Every method choice, with its default, recorded in the report. */
 typedef struct coh_study_options {
     coh_ties ties;               /* efron */
@@ -181,6 +194,11 @@ typedef struct coh_study {
     coh_study_cox *cox;
     size_t n_cox;
     coh_study_options options;
+    coh_study_published *published; /* `published`: the table that opens
+                                       the report, or none */
+    size_t n_published;
+    char *published_note;            /* `published_note`: what the
+                                        comparison means, or NULL */
 } coh_study;
 
 /* Read and check the study file: unknown keys, wrong types, missing

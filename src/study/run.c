@@ -34,6 +34,7 @@
 #include "cohort/cohort.h"
 #include "cohort/study.h"
 #include "core/core.h"
+#include "report/json_read.h"
 
 #define DASH "\xe2\x80\x93"
 #define CELL 600 /* bytes of a Cox table cell (a label and its level) */
@@ -1681,6 +1682,121 @@ static const char page_style[] =
     "@media print { body { margin: 0; max-width: none; } h2 { page-break-before: auto; }"
     " .figure, table { page-break-inside: avoid; } }\n";
 
+/* ---- published vs reproduced --------------------------------------------------- */
+
+/* The number at `path` of results.json, or NAN (and *found false). */
+static double result_at(const json_node *root, const char *path, bool *found)
+{
+    const json_node *v = path != NULL ? json_get(root, path) : NULL;
+    *found = v != NULL && (v->kind == JSON_NUMBER || v->kind == JSON_NULL);
+    return v != NULL && v->kind == JSON_NUMBER ? v->number : NAN;
+}
+
+/* The comparison table, into both pages (files f and m), from the
+ * results.json just written.  A path that is not in it is an error
+ * naming the study file's line: the comparison would be silently empty. */
+static coh_status published_table(runner *r, FILE *f, FILE *m)
+{
+    const coh_study *s = r->s;
+    char path[1200], jerr[200];
+    json_node *root = json_parse_file(out_path(r, path, sizeof path, "results.json"), jerr,
+                                      sizeof jerr);
+    if (root == NULL)
+        return coh_error_set(r->err, COH_EINTERNAL, "results.json: %s", jerr);
+    coh_status st = COH_OK;
+    fputs("<h2 id=\"published\">Published vs reproduced</h2>\n", f);
+    fputs("\n## Published vs reproduced\n\n", m);
+    if (s->published_note != NULL) {
+        fputs("<p class=\"note\">", f);
+        html_esc(f, s->published_note);
+        fputs("</p>\n", f);
+        md_esc(m, s->published_note);
+        fputs("\n\n", m);
+    }
+    fputs("<table class=\"simple\">\n<thead><tr><th>Result</th><th>Published</th>"
+          "<th>Reproduced</th></tr></thead>\n<tbody>\n", f);
+    fputs("| Result | Published | Reproduced |\n| --- | --- | --- |\n", m);
+    for (size_t i = 0; i < s->n_published && st == COH_OK; i++) {
+        const coh_study_published *p = &s->published[i];
+        bool fv, fl = true, fu = true;
+        double v = result_at(root, p->value, &fv);
+        double lo = p->lower != NULL ? result_at(root, p->lower, &fl) : NAN;
+        double hi = p->upper != NULL ? result_at(root, p->upper, &fu) : NAN;
+        if (!fv || !fl || !fu) {
+            const char *bad = !fv ? p->value : !fl ? p->lower : p->upper;
+            st = coh_error_set(r->err, COH_EPARSE,
+                               "%s:%zu:%zu: published '%s': results.json has no number at '%s'",
+                               s->file, p->pos.line, p->pos.column, p->label, bad);
+            break;
+        }
+        char cell[200];
+        if (isnan(v))
+            snprintf(cell, sizeof cell, "not reached");
+        else
+            snprintf(cell, sizeof cell, "%.*f", p->digits, v * p->scale);
+        if (p->lower != NULL || p->upper != NULL) {
+            char a[64], b[64];
+            if (isnan(lo))
+                snprintf(a, sizeof a, "NR");
+            else
+                snprintf(a, sizeof a, "%.*f", p->digits, lo * p->scale);
+            if (isnan(hi))
+                snprintf(b, sizeof b, "NR");
+            else
+                snprintf(b, sizeof b, "%.*f", p->digits, hi * p->scale);
+            size_t l = strlen(cell);
+            snprintf(cell + l, sizeof cell - l, " (%s" DASH "%s)", a, b);
+        }
+        fputs("<tr><td>", f);
+        html_esc(f, p->label);
+        fputs("</td><td>", f);
+        html_esc(f, p->published);
+        fputs("</td><td>", f);
+        html_esc(f, cell);
+        fputs("</td></tr>\n", f);
+        fputs("| ", m);
+        md_esc(m, p->label);
+        fputs(" | ", m);
+        md_esc(m, p->published);
+        fputs(" | ", m);
+        md_esc(m, cell);
+        fputs(" |\n", m);
+    }
+    fputs("</tbody>\n</table>\n", f);
+    fputc('\n', m);
+    json_free(root);
+    return st;
+}
+
+/* report.html and report.md: the head of each page, the comparison table
+ * (when the study has one), then the rest. */
+static coh_status write_pages(runner *r, const char *h, size_t hlen, size_t h_at, const char *md,
+                              size_t mlen, size_t m_at)
+{
+    char hp[1200], mp[1200];
+    FILE *f = fopen(out_path(r, hp, sizeof hp, "report.html"), "w");
+    FILE *m = fopen(out_path(r, mp, sizeof mp, "report.md"), "w");
+    coh_status st = COH_OK;
+    if (f == NULL || m == NULL)
+        st = coh_error_set(r->err, COH_EIO, "%s: cannot write the report", hp);
+    if (st == COH_OK) {
+        fwrite(h, 1, h_at, f);
+        fwrite(md, 1, m_at, m);
+        if (r->s->n_published > 0)
+            st = published_table(r, f, m);
+        fwrite(h + h_at, 1, hlen - h_at, f);
+        fwrite(md + m_at, 1, mlen - m_at, m);
+    }
+    bool ok = f != NULL && !ferror(f) && m != NULL && !ferror(m);
+    if (f != NULL)
+        ok = (fclose(f) == 0) && ok;
+    if (m != NULL)
+        ok = (fclose(m) == 0) && ok;
+    if (st == COH_OK && !ok)
+        st = coh_error_set(r->err, COH_EIO, "%s: cannot write the report", hp);
+    return st;
+}
+
 /* ---- the folder ------------------------------------------------------------------ */
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -1757,6 +1873,8 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
 {
     runner r;
     memset(&r, 0, sizeof r);
+    char *hbody = NULL, *mbody = NULL; /* the pages, made in memory */
+    size_t hlen = 0, mlen = 0;
     r.s = s;
     r.opt = &s->options;
     r.err = err;
@@ -1794,8 +1912,10 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     bool ok = mkdir(path, 0755) == 0;
     snprintf(path, sizeof path, "%s/figures", tmp);
     ok = ok && mkdir(path, 0755) == 0;
-    r.html = fopen(out_path(&r, path, sizeof path, "report.html"), "w");
-    r.md = fopen(out_path(&r, path, sizeof path, "report.md"), "w");
+    /* the pages are made in memory: the "Published vs reproduced" table
+     * that opens them needs results.json, which is written last */
+    r.html = open_memstream(&hbody, &hlen);
+    r.md = open_memstream(&mbody, &mlen);
     r.jf = fopen(out_path(&r, path, sizeof path, "results.json"), "w");
     if (!ok || r.html == NULL || r.md == NULL || r.jf == NULL) {
         st = coh_error_set(err, COH_EIO, "%s: cannot write the report: %s", tmp, strerror(errno));
@@ -1821,6 +1941,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     fputs(".\n\n", r.md);
     if (s->description != NULL)
         para(&r, "%s", s->description);
+    long h_at = ftell(r.html), m_at = ftell(r.md); /* where the comparison goes */
 
     coh_json_init(&r.j, r.jf);
     coh_json_object_begin(&r.j);
@@ -1875,10 +1996,18 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     for (size_t i = 0; wf != NULL && i < r.n_warnings; i++)
         fprintf(wf, "%s\n", r.warnings[i]);
     bool closed = wf != NULL && fclose(wf) == 0;
+    closed = (fclose(r.jf) == 0) && closed;
+    r.jf = NULL;
     closed = (fclose(r.html) == 0) && closed;
     closed = (fclose(r.md) == 0) && closed;
-    closed = (fclose(r.jf) == 0) && closed;
-    r.html = r.md = r.jf = NULL;
+    r.html = r.md = NULL;
+    if (closed && marked)
+        st = write_pages(&r, hbody, hlen, (size_t)h_at, mbody, mlen, (size_t)m_at);
+    free(hbody);
+    free(mbody);
+    hbody = mbody = NULL;
+    if (st != COH_OK)
+        goto fail;
     if (!closed || !marked) {
         st = coh_error_set(err, COH_EIO, "%s: cannot write the report", tmp);
         goto fail;
@@ -1920,6 +2049,8 @@ fail:
         fclose(r.html);
     if (r.md != NULL)
         fclose(r.md);
+    free(hbody);
+    free(mbody);
     if (r.jf != NULL)
         fclose(r.jf);
     if (r.dir != NULL)

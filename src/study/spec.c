@@ -1363,10 +1363,47 @@ static coh_status check_endpoints(const loader *L, const coh_study *s, const yam
     return COH_OK;
 }
 
-static const char *const top_keys[] = {"study",     "title",  "description", "sources",
-                                       "derive",    "cohort", "variables",   "tables",
-                                       "endpoints", "survival", "cox",       "options",
-                                       NULL};
+static const char *const top_keys[] = {"study",     "title",    "description", "sources",
+                                       "derive",    "cohort",   "variables",   "tables",
+                                       "endpoints", "survival", "cox",         "options",
+                                       "published", "published_note", NULL};
+
+static const char *const published_keys[] = {"label", "published", "value", "lower",
+                                             "upper", "digits", "scale", NULL};
+
+static coh_status load_published(const loader *L, coh_study *s, const yaml_node_t *n)
+{
+    size_t len = 0;
+    coh_status st = want_list(L, n, "published", &len);
+    if (st != COH_OK || len == 0)
+        return st;
+    if ((s->published = calloc(len, sizeof *s->published)) == NULL)
+        return nomem(L);
+    s->n_published = len;
+    for (size_t i = 0; i < len; i++) {
+        s->published[i].digits = 2;
+        s->published[i].scale = 1;
+    }
+    for (size_t i = 0; i < len && st == COH_OK; i++) {
+        const yaml_node_t *it = seq_item(L, n, i);
+        coh_study_published *p = &s->published[i];
+        char path[PATH_MAX_LEN];
+        item_path(path, sizeof path, "published", i);
+        if ((st = want_mapping(L, it, path, published_keys)) != COH_OK)
+            break;
+        p->pos = pos_of(it);
+        if ((st = req_string(L, it, path, "label", NAME_NONEMPTY, &p->label, NULL)) != COH_OK ||
+            (st = req_string(L, it, path, "published", NAME_NONEMPTY, &p->published, NULL)) !=
+                COH_OK ||
+            (st = req_string(L, it, path, "value", NAME_NONEMPTY, &p->value, NULL)) != COH_OK ||
+            (st = opt_string(L, it, path, "lower", NAME_NONEMPTY, &p->lower)) != COH_OK ||
+            (st = opt_string(L, it, path, "upper", NAME_NONEMPTY, &p->upper)) != COH_OK ||
+            (st = opt_int(L, it, path, "digits", 0, 6, &p->digits)) != COH_OK ||
+            (st = opt_number(L, it, path, "scale", 0, true, 1e9, false, &p->scale)) != COH_OK)
+            break;
+    }
+    return st;
+}
 
 /* Walk the root mapping: its keys, each section in the file's order, the
  * required keys, then the references between sections. */
@@ -1409,6 +1446,10 @@ static coh_status load_root(const loader *L, coh_study *s, const yaml_node_t *ro
             st = load_cox(L, s, v);
         else if (strcmp(key, "options") == 0)
             st = load_options(L, &s->options, v);
+        else if (strcmp(key, "published") == 0)
+            st = load_published(L, s, v);
+        else if (strcmp(key, "published_note") == 0)
+            st = read_string(L, v, "published_note", NAME_TEXT, &s->published_note);
     }
     yaml_node_t *unused;
     if (st == COH_OK)
@@ -1614,6 +1655,16 @@ void coh_study_free(coh_study *s)
     free(s->name);
     free(s->title);
     free(s->description);
+    for (size_t i = 0; i < s->n_published; i++) {
+        coh_study_published *p = &s->published[i];
+        free(p->label);
+        free(p->published);
+        free(p->value);
+        free(p->lower);
+        free(p->upper);
+    }
+    free(s->published);
+    free(s->published_note);
     for (size_t i = 0; i < s->n_sources; i++) {
         coh_study_source *x = &s->sources[i];
         free(x->name);

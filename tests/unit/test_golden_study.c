@@ -2,7 +2,7 @@
  * run end to end through the library and checked against R.
  *
  * coh_study_load and coh_study_run write the report folder into a
- * temporary folder; results.json is read back with tests/json_read.h and
+ * temporary folder; results.json is read back with src/report/json_read.h and
  * every row of tests/golden/study/expected.csv (written by make.R beside
  * it, README.md there) is compared with the value at its path: counts and
  * texts exactly, numbers within the row's relative tolerance, R's NA as
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "../check.h"
-#include "../json_read.h"
+#include "report/json_read.h"
 #include "cohort/study.h"
 
 #define STUDY "examples/colon/study.yaml"

@@ -402,7 +402,7 @@ static const bad_case bad_cases[] = {
     {"unknown_top.yaml", COH_EPARSE,
      "4:1: unknown key 'survivall' at the top level (expected one of: study, title, "
      "description, sources, derive, cohort, variables, tables, endpoints, survival, cox, "
-     "options)"},
+     "options, published, published_note)"},
     {"unknown_nested.yaml", COH_EPARSE,
      "6:5: unknown key 'titel' in 'tables[0]' (expected one of: name, title, by, where, "
      "overall, smd, rows)"},

@@ -1,4 +1,7 @@
-/* json_read.h - a small, strict JSON reader for the tests: parse a
+/* json_read.h - a small, strict JSON reader (header only, private to the
+ * library and its tests): the study runner reads its own results.json back
+ * for the "Published vs reproduced" table, and the golden tests compare
+ * it with R.  Parse a
  * document into a tree and look values up by path.
  *
  *   json_node *root = json_parse(text, len, err, sizeof err);
