@@ -741,28 +741,16 @@ static void print_text(const char *path, const km_opts *o, const coh_surv_data *
 static coh_status followup(const double *time, const uint8_t *event, size_t n,
                            const km_opts *o, group_result *r)
 {
-    uint8_t *rev = malloc(n ? n : 1);
-    double *alive = malloc((n ? n : 1) * sizeof *alive);
-    if (rev == NULL || alive == NULL) {
-        free(rev);
-        free(alive);
-        return COH_ENOMEM;
+    coh_km_followup fu;
+    coh_status st =
+        coh_km_followup_fit(time, event, n, o->conf_type, o->conf_level, &fu, &r->reverse);
+    if (st == COH_OK) {
+        r->fu_median = fu.median;
+        r->n_alive = fu.n_alive;
+        r->alive_median = fu.alive_median;
+        r->alive_q25 = fu.alive_q25;
+        r->alive_q75 = fu.alive_q75;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        rev[i] = event[i] ? 0 : 1;
-        if (!event[i])
-            alive[m++] = time[i];
-    }
-    coh_status st = coh_km_fit(time, rev, n, o->conf_type, o->conf_level, &r->reverse);
-    if (st == COH_OK)
-        st = coh_km_median_r(r->reverse, &r->fu_median);
-    r->n_alive = m;
-    r->alive_median = coh_quantile7_inplace(alive, m, 0.5);
-    r->alive_q25 = coh_quantile7_inplace(alive, m, 0.25);
-    r->alive_q75 = coh_quantile7_inplace(alive, m, 0.75);
-    free(rev);
-    free(alive);
     return st;
 }
 
