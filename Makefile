@@ -46,7 +46,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli tests test test-plain test-asan demo figures bench fuzz deps deps-r check-r check-browser clean
+.PHONY: all lib cli tests test test-plain test-asan demo figures haip-data bench fuzz deps deps-r check-r check-browser clean
 # keep object files of test programs (they are intermediate in a chain rule)
 .SECONDARY:
 
@@ -83,6 +83,18 @@ $(BUILD)/tests/test_oom $(BUILD)/tests/test_study_spec: $(BUILD)/tests/%: $(BUIL
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
 	    $(BUILD)/libcohort.a $(LIBS)
+
+# The seed study's synthetic databases (examples/haip-recurrence/README.md).
+HAIP_LIBS = -lsqlite3 -lgsl -lgslcblas -lm
+$(BUILD)/haip-gen: examples/haip-recurrence/gen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(HAIP_LIBS)
+haip-data: build/haip/mskcc.sqlite
+build/haip/mskcc.sqlite: $(BUILD)/haip-gen
+	$(BUILD)/haip-gen --out build/haip
+build/haip/erasmus.sqlite: build/haip/mskcc.sqlite
+# test_haip_gen compiles the generator in
+$(BUILD)/tests/unit/test_haip_gen.o: examples/haip-recurrence/gen.c
 
 deps:
 	@tools/deps.sh build
