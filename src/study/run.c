@@ -641,16 +641,23 @@ static const char *test_name(coh_test_kind k)
     return buf;
 }
 
+/* The KM figure for draw3: the first format drawn keeps what was drawn,
+ * whose numbers at risk become the figure's CSV (no second drawing). */
+typedef struct km_ctx {
+    const coh_plot_km_spec *spec;
+    coh_plot_km_drawn **drawn;
+} km_ctx;
+
 static coh_status km_draw(const void *ctx, const char *path, coh_error *err)
 {
-    return coh_plot_km(ctx, path, NULL, err);
+    const km_ctx *k = ctx;
+    return coh_plot_km(k->spec, path, *k->drawn == NULL ? k->drawn : NULL, err);
 }
 
-static coh_status km_csv_unused(const void *ctx, FILE *out)
+static coh_status km_csv(const void *ctx, FILE *out)
 {
-    (void)ctx;
-    (void)out;
-    return COH_OK;
+    const km_ctx *k = ctx;
+    return coh_plot_km_drawn_csv(*k->drawn, k->spec, out);
 }
 
 static coh_status one_km(runner *r, const coh_study_km *a)
@@ -753,20 +760,10 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     }
     char base[300];
     snprintf(base, sizeof base, "km_%s", a->name);
-    if ((st = draw3(r, base, km_draw, km_csv_unused, &ks)) != COH_OK)
-        goto done;
     {
-        /* the numbers at risk beside the figure: drawn once more for them */
         coh_plot_km_drawn *drawn = NULL;
-        char path[1200];
-        st = coh_plot_km(&ks, out_path(r, path, sizeof path, "figures/%s.svg", base), &drawn,
-                         r->err);
-        FILE *f = st == COH_OK ? fopen(out_path(r, path, sizeof path, "figures/%s.csv", base), "w")
-                               : NULL;
-        if (st == COH_OK && (f == NULL || coh_plot_km_drawn_csv(drawn, &ks, f) != COH_OK))
-            st = coh_error_set(r->err, COH_EIO, "%s: cannot write", path);
-        if (f != NULL && fclose(f) != 0 && st == COH_OK)
-            st = coh_error_set(r->err, COH_EIO, "%s: cannot write", path);
+        km_ctx kc = {&ks, &drawn};
+        st = draw3(r, base, km_draw, km_csv, &kc);
         coh_plot_km_drawn_free(drawn);
         if (st != COH_OK)
             goto done;
