@@ -103,6 +103,9 @@ bool cli_cox_model_opt(cli_cox_model_opts *o, cli_args *a, int *rc)
     } else if (cli_opt(a, "--entry-screen", true, &v, &bad)) {
         if (!bad)
             bad = parse_prob(a, "--entry-screen", v, &o->sel.entry_screen);
+    } else if (cli_opt(a, "--screen-rows", true, &v, &bad)) {
+        if (!bad && coh_screen_rows_parse(v, &o->sel.screen_rows) != COH_OK)
+            bad = cli_usage_error(a->cmd, "--screen-rows wants complete or available, got '%s'", v);
     } else if (cli_opt(a, "--select", true, &v, &bad)) {
         if (!bad && coh_select_method_parse(v, &o->sel.method) != COH_OK)
             bad = cli_usage_error(a->cmd, "--select wants backward, forward or stepwise, "
@@ -885,6 +888,8 @@ static int run(int argc, char **argv)
             coh_json_number(&j, sel->options.stay);
             coh_json_key(&j, "enter");
             coh_json_number(&j, sel->options.enter);
+            coh_json_key(&j, "screen_rows");
+            coh_json_string(&j, coh_screen_rows_name(sel->options.screen_rows));
             coh_json_key(&j, "n_rows");
             coh_json_int(&j, (int64_t)sel->n_rows);
             coh_json_key(&j, "screened_in");
@@ -1014,10 +1019,14 @@ static int run(int argc, char **argv)
             else
                 printf(", add while p <= %g, remove while p > %g", sel->options.enter,
                        sel->options.stay);
-            printf("; %zu rows complete in every candidate.\n", sel->n_rows);
+            bool own = sel->options.screen_rows == COH_SCREEN_AVAILABLE && sel->screen != NULL;
+            printf("; %zu rows complete in %s.\n", sel->n_rows,
+                   own ? "the terms that passed the screen" : "every candidate");
             if (sel->screen != NULL) {
-                /* the screen's own p-values, on the common rows */
-                printf("  entry screen on those rows:");
+                /* the screen's own p-values, on the common rows or each
+                 * term's own */
+                printf("  entry screen %s:", own ? "(each term on its own complete cases)"
+                                                 : "on those rows");
                 for (size_t k = 0; k < sel->screen->n_terms; k++) {
                     const coh_univariable *u = &sel->screen->terms[k];
                     char p[32];
@@ -1089,6 +1098,10 @@ const cli_command cli_cox = {
     "  --univariable         also fit each term alone (Table 3's first columns)\n"
     "  --common-cases        univariable fits on the rows complete in every term\n"
     "  --entry-screen P      start selection from terms with univariable p <= P\n"
+    "  --screen-rows R       complete: the screen and the selection on the rows\n"
+    "                        complete in every candidate (default); available: the\n"
+    "                        screen on each term's own complete cases, the selection\n"
+    "                        on the rows complete in the terms that passed\n"
     "  --select M            backward, forward or stepwise selection\n"
     "  --stay P              backward: remove terms with p > P (default 0.20)\n"
     "  --enter P             forward: add terms with p <= P (default 0.20)\n"

@@ -31,7 +31,7 @@ void cli_cox_model_opts_free(cli_cox_model_opts *o);
 
 /* Is argv[a->i] a model option (--time, --event, --terms, --categorical,
  * --ref, --per, --strata, --weights, --cluster, --robust, --ties, --where,
- * --event-value, --censor-value, --select, --entry-screen, --stay,
+ * --event-value, --censor-value, --select, --entry-screen, --screen-rows, --stay,
  * --enter, --select-test, --max-iter, --eps)?  Then it is consumed, and
  * *rc is 0 or, after the message, the exit code. */
 bool cli_cox_model_opt(cli_cox_model_opts *o, cli_args *a, int *rc);

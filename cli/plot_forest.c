@@ -372,7 +372,8 @@ const cli_command cli_plot_forest = {
     "\n"
     "Model options (as 'cohort cox'):\n"
     CLI_COX_MODEL_HELP
-    "  --entry-screen P, --select M, --stay P, --enter P, --select-test T\n"
+    "  --entry-screen P, --screen-rows R, --select M, --stay P, --enter P,\n"
+    "  --select-test T\n"
     "                        variable selection: plot the final model\n"
     "  --max-iter N, --eps E Newton-Raphson limits (default 20, 1e-9, as R)\n"
     "\n"

@@ -61,6 +61,21 @@ typedef struct coh_select_step {
     int df;
 } coh_select_step;
 
+/* Which rows the entry screen and the selection use.
+ *   COMPLETE: every fit on the rows complete in every candidate term,
+ *     fixed before the screen (SAS PHREG's rows for the candidates);
+ *   AVAILABLE: the screen fits each term alone on its own complete cases
+ *     (the univariable column of a paper's table, as SPSS users run it),
+ *     then the selection fixes the rows complete in the terms that passed
+ *     the screen. */
+typedef enum coh_screen_rows {
+    COH_SCREEN_COMPLETE = 0,
+    COH_SCREEN_AVAILABLE
+} coh_screen_rows;
+
+coh_status coh_screen_rows_parse(const char *s, coh_screen_rows *out);
+const char *coh_screen_rows_name(coh_screen_rows r);
+
 typedef struct coh_select_options {
     coh_select_method method;
     coh_select_test test;     /* Wald (default, as SAS PHREG) or LR */
@@ -68,16 +83,22 @@ typedef struct coh_select_options {
                                  model; <= 0: no screen (all terms) */
     double stay;              /* backward: remove while max p > stay */
     double enter;             /* forward/stepwise: add while min p <= enter */
+    coh_screen_rows screen_rows; /* the rows of the entry screen and of the
+                                 selection (zero: complete in every
+                                 candidate) */
 } coh_select_options;
 
 typedef struct coh_select_result {
     coh_select_options options;
-    size_t n_rows;            /* the fixed complete-case set */
+    size_t n_rows;            /* the fixed complete-case set of the
+                                 selection */
+    size_t n_screen_rows;     /* the screen's rows (COMPLETE: n_rows;
+                                 AVAILABLE: 0, each term its own) */
     char **screened_in;       /* terms passing the entry screen */
     size_t n_screened_in;
     coh_univariable_result *screen; /* the screen's fits (every candidate
-                                 alone, on the fixed rows), or NULL when
-                                 there is no screen */
+                                 alone, on the screen's rows), or NULL
+                                 when there is no screen */
     coh_select_step *steps;
     size_t n_steps;
     char **final_terms;
@@ -87,8 +108,8 @@ typedef struct coh_select_result {
     coh_cox_model *fit;
 } coh_select_result;
 
-/* Screen, then select, on one complete-case set fixed before the start
- * (the rows complete in every candidate term).  Multi-level factors enter
+/* Screen, then select, on one complete-case set fixed before the
+ * selection starts (so->screen_rows says which).  Multi-level factors enter
  * and leave as one term, by their joint test.  Ties in p are broken by the
  * order of the terms as given. */
 coh_status coh_cox_select(const coh_table *t, const coh_cox_spec *surv,

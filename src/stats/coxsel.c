@@ -15,7 +15,10 @@
  * complete in every candidate term (and the survival columns), so that all
  * models compared are fitted to the same rows (an LR test needs this, and
  * a p-value should not change because another term left).  The entry
- * screen fits each candidate alone on those rows.  Then:
+ * screen fits each candidate alone on those rows (screen_rows COMPLETE,
+ * the default), or on its own complete cases, the rows then fixed as
+ * those complete in the terms that passed the screen (AVAILABLE: the
+ * univariable p a paper's table shows is the one that decides).  Then:
  *   backward: from the screened-in terms, remove the term with the largest
  *     p while that p > stay (SAS PHREG SELECTION=BACKWARD, with SLSTAY);
  *   forward: from the empty model, add the screened-in term with the
@@ -72,6 +75,22 @@ const char *coh_select_method_name(coh_select_method m)
 const char *coh_select_test_name(coh_select_test t)
 {
     return t == COH_SELECT_LR ? "lr" : "wald";
+}
+
+coh_status coh_screen_rows_parse(const char *s, coh_screen_rows *out)
+{
+    if (s != NULL && strcmp(s, "complete") == 0)
+        *out = COH_SCREEN_COMPLETE;
+    else if (s != NULL && strcmp(s, "available") == 0)
+        *out = COH_SCREEN_AVAILABLE;
+    else
+        return COH_EINVAL;
+    return COH_OK;
+}
+
+const char *coh_screen_rows_name(coh_screen_rows r)
+{
+    return r == COH_SCREEN_AVAILABLE ? "available" : "complete";
 }
 
 /* ---- one model ----------------------------------------------------------- */
@@ -504,14 +523,19 @@ coh_status coh_cox_select(const coh_table *t, const coh_cox_spec *surv,
                            so->enter);
         goto done;
     }
-    /* the fixed rows: complete in every candidate term */
-    if ((st = coh_complete_rows(t, surv, spec, allowed, err)) != COH_OK)
-        goto done;
-    for (size_t i = 0; i < nr; i++)
-        r->n_rows += allowed[i];
-    /* the entry screen, on those rows */
+    bool own_rows = so->screen_rows == COH_SCREEN_AVAILABLE && so->entry_screen > 0;
+    /* COMPLETE: the fixed rows, complete in every candidate term, before
+     * the screen */
+    if (!own_rows) {
+        if ((st = coh_complete_rows(t, surv, spec, allowed, err)) != COH_OK)
+            goto done;
+        for (size_t i = 0; i < nr; i++)
+            r->n_screen_rows += allowed[i];
+    }
+    /* the entry screen, on those rows (AVAILABLE: each term on its own) */
     if (so->entry_screen > 0) {
-        if ((st = univariable_on(t, surv, spec, o, so->test, allowed, &uni, err)) != COH_OK)
+        if ((st = univariable_on(t, surv, spec, o, so->test, own_rows ? NULL : allowed, &uni,
+                                 err)) != COH_OK)
             goto done;
         for (size_t k = 0; k < n; k++)
             screened[k] = !isnan(uni->terms[k].p) && uni->terms[k].p <= so->entry_screen;
@@ -523,6 +547,16 @@ coh_status coh_cox_select(const coh_table *t, const coh_cox_spec *surv,
     for (size_t k = 0; k < n; k++)
         if (screened[k] && (r->screened_in[r->n_screened_in++] = coh_strdup(spec->terms[k])) == NULL)
             goto oom;
+    /* AVAILABLE: the fixed rows, complete in the terms that entered */
+    if (own_rows) {
+        coh_design_spec sub = *spec;
+        sub.terms = (const char *const *)r->screened_in;
+        sub.n_terms = r->n_screened_in;
+        if ((st = coh_complete_rows(t, surv, &sub, allowed, err)) != COH_OK)
+            goto done;
+    }
+    for (size_t i = 0; i < nr; i++)
+        r->n_rows += allowed[i];
     selection s = {t, surv, spec, o, so, allowed, in, r, err};
     switch (so->method) {
     case COH_SELECT_NONE:

@@ -144,7 +144,8 @@ static coh_status cox_pipeline(coh_table **out, coh_error *err)
                          &z);
     coh_zph_result_free(z);
     coh_select_result *sel = NULL;
-    coh_select_options so = {COH_SELECT_BACKWARD, COH_SELECT_WALD, 0.2, 0.2, 0.2};
+    coh_select_options so = {COH_SELECT_BACKWARD, COH_SELECT_WALD, 0.2, 0.2, 0.2,
+                             COH_SCREEN_AVAILABLE};
     if (st == COH_OK)
         st = coh_cox_select(*out, &surv, &spec, &o, &so, &sel, err);
     coh_select_result_free(sel);

@@ -4,7 +4,8 @@
 # Wald p for Cox models, so this script implements the loop of
 # docs/methods.md section 17 with coxph: the rows are fixed first (complete
 # in every candidate term), the entry screen fits each candidate alone on
-# them, a term's test is the joint Wald statistic b' V^-1 b of its
+# them (or, rows "available", each candidate on its own complete cases,
+# the rows then fixed as those complete in the terms that passed), a term's test is the joint Wald statistic b' V^-1 b of its
 # coefficients (or the LR test against the model without it, refitted on
 # the same rows), backward removes the largest p while p > stay, forward
 # adds the smallest p while p <= enter, stepwise adds and then checks
@@ -77,16 +78,37 @@ term_test <- function(d, model, tt, test, fit = fit_terms(d, model)) {
   c(w, p = pchisq(w[["chisq"]], w[["df"]], lower.tail = FALSE))
 }
 
-select <- function(case, d, terms, factors, method, test, entry, stay, enter) {
-  vars <- unique(unlist(strsplit(terms, ":")))
+# The rows complete in `tt`'s variables (and time, status), with factors
+# of the levels present only.
+complete_in <- function(d, tt, factors) {
+  vars <- unique(unlist(strsplit(tt, ":")))
   d <- d[complete.cases(d[, c("time", "status", vars)]), ]
-  for (v in factors) d[[v]] <- factor(d[[v]])   # levels present only
+  for (v in intersect(factors, vars)) d[[v]] <- factor(d[[v]])
   for (v in vars) if (is.character(d[[v]])) d[[v]] <- factor(d[[v]])
-  # the entry screen, on the fixed rows
-  scr <- do.call(rbind, lapply(terms, function(tt) term_test(d, tt, tt, test)))
+  d
+}
+
+# rows "complete": the rows fixed first (complete in every candidate), the
+# screen on them; "available": the screen fits each term on its own
+# complete cases, and the rows are then fixed as those complete in the
+# terms that passed.
+select <- function(case, d0, terms, factors, method, test, entry, stay, enter,
+                   rows = "complete") {
+  if (rows == "complete") {
+    d <- complete_in(d0, terms, factors)
+    scr <- do.call(rbind, lapply(terms, function(tt) c(term_test(d, tt, tt, test),
+                                                       n = nrow(d))))
+  } else {
+    scr <- do.call(rbind, lapply(terms, function(tt) {
+      dt <- complete_in(d0, tt, factors)
+      c(term_test(dt, tt, tt, test), n = nrow(dt))
+    }))
+  }
   screened <- terms[scr[, "p"] <= entry]
+  if (rows != "complete") d <- complete_in(d0, screened, factors)
   screen <- data.frame(case = case, term = terms, df = scr[, "df"], chisq = scr[, "chisq"],
-                       p = scr[, "p"], screened = as.integer(terms %in% screened))
+                       p = scr[, "p"], screened = as.integer(terms %in% screened),
+                       n = scr[, "n"])
   path <- data.frame(case = character(0), step = numeric(0), action = character(0),
                      term = character(0), df = numeric(0), chisq = numeric(0),
                      p = numeric(0))
@@ -155,7 +177,13 @@ cases <- list(
   list("colon_backward_lr", colon, colon_terms, c("differ", "extent"), "backward", "lr",
        0.25, 0.05, 0.05),
   list("colon_stepwise_wald", colon, colon_terms, c("differ", "extent"), "stepwise", "wald",
-       0.25, 0.05, 0.05))
+       0.25, 0.05, 0.05),
+  list("lung_backward_wald_available", lung, lung_terms, "ph.ecog", "backward", "wald",
+       0.20, 0.20, 0.20, "available"),
+  list("lung_backward_lr_available", lung, lung_terms, "ph.ecog", "backward", "lr",
+       0.50, 0.10, 0.20, "available"),
+  list("colon_backward_wald_available", colon, colon_terms, c("differ", "extent"),
+       "backward", "wald", 0.25, 0.05, 0.05, "available"))
 res <- lapply(cases, function(a) do.call(select, a))
 for (part in c("screen", "path", "final", "rows"))
   put(do.call(rbind, lapply(res, `[[`, part)), paste0(part, ".csv"))
