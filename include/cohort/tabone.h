@@ -213,4 +213,25 @@ coh_status coh_tabone_write(const coh_tabone *tab, coh_tabone_format fmt, const 
 coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const char *path,
                                  coh_error *err);
 
+/* A grid: a table of ready-made text cells (the study report's survival
+ * summaries and Cox tables), written as CSV or XLSX as Table 1 is. */
+typedef struct coh_grid {
+    const char *title;        /* the sheet's first line, or NULL */
+    const char *const *head;  /* nc header cells */
+    size_t nc;
+    const char *const *cells; /* nr * nc, row by row (NULL cells are empty) */
+    size_t nr;
+    const uint8_t *section;   /* nr flags: a heading row (its first cell
+                                 only, bold), or NULL */
+    const char *const *notes; /* lines under the table */
+    size_t n_notes;
+} coh_grid;
+
+/* The header and the rows as CSV (RFC 4180 quoting; no title or notes).
+ * COH_EINVAL for a grid without columns, COH_EIO when writing fails. */
+coh_status coh_grid_write_csv(const coh_grid *g, FILE *out);
+/* The grid as an Excel workbook, whole or not at all (as
+ * coh_tabone_write_xlsx). */
+coh_status coh_grid_write_xlsx(const coh_grid *g, const char *path, coh_error *err);
+
 #endif

@@ -1067,34 +1067,26 @@ static void xlsx_fill(const coh_tabone *tab, const char *title, const xlsx_forma
             return;
         xlsx_string(x, r, 0, s, NULL);
     }
-    for (size_t c = 0; c < lay.n && !xlsx_failed(x); c++) {
-        double w = (double)width[c] + 2.0;
-        if (w > XLSX_MAX_WIDTH)
-            w = XLSX_MAX_WIDTH;
-        lxw_error e = worksheet_set_column(x->ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL);
-        if (e != LXW_NO_ERROR)
-            x->lxw = e;
-    }
 }
 
-/* The sheet's size is checked first, so that the casts to lxw_row_t and
- * lxw_col_t above cannot wrap.  The workbook is built in a temporary file
- * beside `path` (libxlsxwriter wants a name), synced, and renamed into
- * place; on any failure the temporary file is removed and `path` is left
- * as it was.  COH_EIO (naming the path) when writing fails, COH_ENOMEM
- * when memory runs out. */
-coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const char *path,
-                                 coh_error *err)
+/* The workbook behind every XLSX writer: built in a temporary file beside
+ * `path` (libxlsxwriter wants a name), synced, and renamed into place; on
+ * any failure the temporary file is removed and `path` is left as it was.
+ * `fill` writes the one sheet; `width` (n_cols, zeroed) collects its
+ * columns' widths.  COH_EIO (naming the path) when writing fails,
+ * COH_ENOMEM when memory runs out. */
+typedef void (*xlsx_fill_fn)(const void *ctx, const xlsx_formats *f, xlsx_ctx *x, size_t *width);
+
+static coh_status xlsx_write(const char *path, size_t n_cols, size_t n_lines, xlsx_fill_fn fill,
+                             const void *ctx, coh_error *err)
 {
-    if (tab == NULL || path == NULL)
-        return coh_error_set(err, COH_EINVAL, "no table or no path to write");
-    layout lay = make_layout(tab);
-    size_t n_lines = (title != NULL ? 1u : 0u) + 1 + tab->n_rows + n_footnotes(tab);
-    if (lay.n > LXW_COL_MAX || n_lines > LXW_ROW_MAX)
+    /* the sheet's size first, so that the casts to lxw_row_t and
+     * lxw_col_t cannot wrap */
+    if (n_cols > LXW_COL_MAX || n_lines > LXW_ROW_MAX)
         return coh_error_set(err, COH_EIO,
                              "%s: the table (%zu lines, %zu columns) does not fit a worksheet",
-                             path, n_lines, lay.n);
-    size_t *width = calloc(lay.n, sizeof *width);
+                             path, n_lines, n_cols);
+    size_t *width = calloc(n_cols ? n_cols : 1, sizeof *width);
     if (width == NULL)
         return coh_error_set(err, COH_ENOMEM, "out of memory");
 
@@ -1121,7 +1113,15 @@ coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const
         if (x.ws == NULL || !xlsx_make_formats(wb, &f))
             x.nomem = true;
         else
-            xlsx_fill(tab, title, &f, &x, width);
+            fill(ctx, &f, &x, width);
+        for (size_t c = 0; c < n_cols && !xlsx_failed(&x); c++) {
+            double w = (double)width[c] + 2.0;
+            if (w > XLSX_MAX_WIDTH)
+                w = XLSX_MAX_WIDTH;
+            lxw_error e = worksheet_set_column(x.ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL);
+            if (e != LXW_NO_ERROR)
+                x.lxw = e;
+        }
         /* always closed: it frees the workbook, and writes the file */
         lxw_error e = workbook_close(wb);
         if (x.lxw == LXW_NO_ERROR)
@@ -1156,4 +1156,110 @@ coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const
     st = coh_outfile_rename(tmp, path, err);
     free(tmp);
     return st;
+}
+
+typedef struct tabone_sheet {
+    const coh_tabone *tab;
+    const char *title;
+} tabone_sheet;
+
+static void tabone_fill(const void *ctx, const xlsx_formats *f, xlsx_ctx *x, size_t *width)
+{
+    const tabone_sheet *t = ctx;
+    xlsx_fill(t->tab, t->title, f, x, width);
+}
+
+coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const char *path,
+                                 coh_error *err)
+{
+    if (tab == NULL || path == NULL)
+        return coh_error_set(err, COH_EINVAL, "no table or no path to write");
+    layout lay = make_layout(tab);
+    size_t n_lines = (title != NULL ? 1u : 0u) + 1 + tab->n_rows + n_footnotes(tab);
+    tabone_sheet t = {tab, title};
+    return xlsx_write(path, lay.n, n_lines, tabone_fill, &t, err);
+}
+
+/* ------------------------------------------------------------------------
+ * Grids: tables of text cells (coh_grid)
+ * ------------------------------------------------------------------------ */
+
+static coh_status grid_check(const coh_grid *g)
+{
+    if (g == NULL || g->nc == 0 || g->head == NULL || (g->nr > 0 && g->cells == NULL) ||
+        (g->n_notes > 0 && g->notes == NULL))
+        return COH_EINVAL;
+    return COH_OK;
+}
+
+static const char *grid_cell(const coh_grid *g, size_t i, size_t c)
+{
+    const char *s = g->cells[i * g->nc + c];
+    return s != NULL ? s : "";
+}
+
+coh_status coh_grid_write_csv(const coh_grid *g, FILE *out)
+{
+    if (grid_check(g) != COH_OK || out == NULL)
+        return COH_EINVAL;
+    for (size_t c = 0; c < g->nc; c++) {
+        if (c > 0)
+            fputc(',', out);
+        coh_csv_field(g->head[c] != NULL ? g->head[c] : "", out);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < g->nr; i++) {
+        for (size_t c = 0; c < g->nc; c++) {
+            if (c > 0)
+                fputc(',', out);
+            coh_csv_field(grid_cell(g, i, c), out);
+        }
+        fputc('\n', out);
+    }
+    return ferror(out) ? COH_EIO : COH_OK;
+}
+
+static void grid_fill(const void *ctx, const xlsx_formats *f, xlsx_ctx *x, size_t *width)
+{
+    const coh_grid *g = ctx;
+    size_t r = 0;
+    if (g->title != NULL) {
+        const char *s = xlsx_join(x, g->title, "", "");
+        if (s != NULL)
+            xlsx_string(x, r, 0, s, f->title);
+        r++;
+    }
+    for (size_t c = 0; c < g->nc; c++) {
+        const char *h = g->head[c] != NULL ? g->head[c] : "";
+        width[c] = display_width(h);
+        const char *s = xlsx_join(x, h, "", "");
+        if (s != NULL)
+            xlsx_string(x, r, c, s, f->head);
+    }
+    r++;
+    for (size_t i = 0; i < g->nr; i++, r++) {
+        bool section = g->section != NULL && g->section[i];
+        for (size_t c = 0; c < (section ? 1 : g->nc); c++) {
+            const char *cell = grid_cell(g, i, c);
+            size_t w = display_width(cell);
+            if (!section && w > width[c])
+                width[c] = w;
+            const char *s = xlsx_join(x, cell, "", "");
+            if (s != NULL)
+                xlsx_string(x, r, c, s, section ? f->section : NULL);
+        }
+    }
+    for (size_t k = 0; k < g->n_notes; k++, r++) {
+        const char *s = xlsx_join(x, g->notes[k] != NULL ? g->notes[k] : "", "", "");
+        if (s != NULL)
+            xlsx_string(x, r, 0, s, NULL);
+    }
+}
+
+coh_status coh_grid_write_xlsx(const coh_grid *g, const char *path, coh_error *err)
+{
+    if (grid_check(g) != COH_OK || path == NULL)
+        return coh_error_set(err, COH_EINVAL, "no table or no path to write");
+    size_t n_lines = (g->title != NULL ? 1u : 0u) + 1 + g->nr + g->n_notes;
+    return xlsx_write(path, g->nc, n_lines, grid_fill, g, err);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "../check.h"
 #include "cohort/cohort.h"
@@ -704,6 +705,172 @@ static void test_xlsx(void)
     coh_tabone_free(tab);
 }
 
+/* One member of a zip file (the workbook), inflated: found by its local
+ * header's name; NULL when absent or unreadable.  Enough for the files
+ * libxlsxwriter writes (deflated or stored, sizes in the local header). */
+static char *zip_member(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    static unsigned char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + 30 <= n; i++) {
+        if (memcmp(buf + i, "PK\x03\x04", 4) != 0)
+            continue;
+        unsigned method = buf[i + 8] | (unsigned)buf[i + 9] << 8;
+        unsigned long csize = buf[i + 18] | (unsigned long)buf[i + 19] << 8 |
+                              (unsigned long)buf[i + 20] << 16 | (unsigned long)buf[i + 21] << 24;
+        unsigned long usize = buf[i + 22] | (unsigned long)buf[i + 23] << 8 |
+                              (unsigned long)buf[i + 24] << 16 | (unsigned long)buf[i + 25] << 24;
+        size_t fl = buf[i + 26] | (size_t)buf[i + 27] << 8;
+        size_t xl = buf[i + 28] | (size_t)buf[i + 29] << 8;
+        if (fl != nl || memcmp(buf + i + 30, name, nl) != 0)
+            continue;
+        const unsigned char *data = buf + i + 30 + fl + xl;
+        if (data + csize > buf + n)
+            return NULL;
+        char *out = calloc(usize + 1, 1);
+        if (out == NULL)
+            return NULL;
+        if (method == 0) {
+            memcpy(out, data, usize);
+            return out;
+        }
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
+            free(out);
+            return NULL;
+        }
+        z.next_in = (unsigned char *)data;
+        z.avail_in = (uInt)csize;
+        z.next_out = (unsigned char *)out;
+        z.avail_out = (uInt)usize;
+        int rc = inflate(&z, Z_FINISH);
+        inflateEnd(&z);
+        if (rc != Z_STREAM_END) {
+            free(out);
+            return NULL;
+        }
+        return out;
+    }
+    return NULL;
+}
+
+/* Grids: CSV exactly, the workbook's strings and bold heading rows,
+ * whole-or-nothing failures, bad arguments. */
+static void test_grid(void)
+{
+    static const char *const head[] = {"Variable", "HR (95% CI)", "p"};
+    static const char *const cells[] = {"Index CRLM",      "",                "",
+                                        "Age, \"years\"",   "1.08 (0.77–1.51)", "0.66",
+                                        "CEA, µg/l",        "1.01 (1.00–1.01)", "< 0.001",
+                                        "A < B & C",        NULL,               "0.5"};
+    static const uint8_t section[] = {1, 0, 0, 0};
+    static const char *const notes[] = {"HR: hazard ratio."};
+    coh_grid g = {"Table 3. Cox <model>", head, 3, cells, 4, section, notes, 1};
+
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    check_int(coh_grid_write_csv(&g, f), COH_OK, "grid CSV");
+    fclose(f);
+    check_str(out,
+              "Variable,HR (95% CI),p\n"
+              "Index CRLM,,\n"
+              "\"Age, \"\"years\"\"\",1.08 (0.77–1.51),0.66\n"
+              "\"CEA, µg/l\",1.01 (1.00–1.01),< 0.001\n"
+              "A < B & C,,0.5\n",
+              "grid CSV: header, rows, RFC 4180 quoting, NULL cells empty");
+    free(out);
+
+    const char *base = getenv("TMPDIR");
+    char dir[256], path[512], names[1024];
+    snprintf(dir, sizeof dir, "%s/cohort-grid-XXXXXX", base ? base : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        check(false, "mkdtemp");
+        return;
+    }
+    coh_error err;
+    snprintf(path, sizeof path, "%s/g.xlsx", dir);
+    check_int(coh_grid_write_xlsx(&g, path, &err), COH_OK, "grid XLSX written");
+    char *strings = zip_member(path, "xl/sharedStrings.xml");
+    char *sheet = zip_member(path, "xl/worksheets/sheet1.xml");
+    check(strings != NULL && sheet != NULL, "the workbook has its strings and its sheet");
+    if (strings != NULL) {
+        static const char *const want[] = {"Table 3. Cox &lt;model&gt;", "HR (95% CI)",
+                                           "Index CRLM", "Age, \"years\"", "CEA, µg/l",
+                                           "1.01 (1.00–1.01)", "&lt; 0.001", "A &lt; B &amp; C",
+                                           "HR: hazard ratio."};
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            check_contains(strings, want[k], "a cell's text in the workbook, escaped");
+    }
+    if (sheet != NULL) {
+        /* title row 1, header row 2, the section heading row 3: its one
+         * cell, in a bold format; no cell beside it */
+        check_contains(sheet, "<c r=\"A3\" s=\"", "the heading's cell, formatted (bold)");
+        check_contains(sheet, "<c r=\"A4\" t=\"s\"", "a plain cell, not formatted");
+        check(strstr(sheet, "<c r=\"B3\"") == NULL, "nothing beside the heading");
+        check_contains(sheet, "<c r=\"A7\"", "the note under the rows");
+        check(strstr(sheet, "<c r=\"B6\"") == NULL, "a NULL cell stays empty");
+        check_contains(sheet, "<cols>", "column widths set");
+    }
+    free(strings);
+    free(sheet);
+    /* the same grid gives the same bytes (fixed creation time) */
+    char path2[512];
+    snprintf(path2, sizeof path2, "%s/h.xlsx", dir);
+    check_int(coh_grid_write_xlsx(&g, path2, &err), COH_OK, "again");
+    {
+        FILE *a = fopen(path, "rb"), *b = fopen(path2, "rb");
+        bool same = a != NULL && b != NULL;
+        int ca = 0, cb = 0;
+        while (same && (ca = fgetc(a)) != EOF) {
+            cb = fgetc(b);
+            same = ca == cb;
+        }
+        same = same && fgetc(b) == EOF;
+        if (a != NULL)
+            fclose(a);
+        if (b != NULL)
+            fclose(b);
+        check(same, "the same grid, the same workbook bytes");
+    }
+    unlink(path2);
+    /* failures: no directory; a directory in the way; nothing left */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/nope/g.xlsx", dir);
+    coh_error_clear(&err);
+    check_int(coh_grid_write_xlsx(&g, sub, &err), COH_EIO, "missing directory");
+    check_contains(err.msg, sub, "message names the path");
+    snprintf(sub, sizeof sub, "%s/d.xlsx", dir);
+    mkdir(sub, 0700);
+    check_int(coh_grid_write_xlsx(&g, sub, &err), COH_EIO, "destination a directory");
+    rmdir(sub);
+    check_int(list_dir(dir, names, sizeof names), 1, "no temporary file left");
+    /* bad arguments */
+    coh_grid none = g;
+    none.nc = 0;
+    check_int(coh_grid_write_xlsx(&none, path, &err), COH_EINVAL, "no columns");
+    check_int(coh_grid_write_xlsx(NULL, path, &err), COH_EINVAL, "no grid");
+    check_int(coh_grid_write_xlsx(&g, NULL, &err), COH_EINVAL, "no path");
+    f = open_memstream(&out, &len);
+    check_int(coh_grid_write_csv(&none, f), COH_EINVAL, "CSV: no columns");
+    check_int(coh_grid_write_csv(&g, NULL), COH_EINVAL, "CSV: no stream");
+    fclose(f);
+    free(out);
+    coh_grid rows0 = g;
+    rows0.nr = 0;
+    rows0.cells = NULL;
+    rows0.section = NULL;
+    check_int(coh_grid_write_xlsx(&rows0, path, &err), COH_OK, "no rows: the header alone");
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_format_parse);
@@ -714,5 +881,6 @@ int main(void)
     RUN(test_json);
     RUN(test_write_errors);
     RUN(test_xlsx);
+    RUN(test_grid);
     return check_report("test_tabone_write");
 }
