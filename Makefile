@@ -46,7 +46,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli tests test test-plain test-asan demo figures haip-data bench fuzz deps deps-r check-r check-browser clean
+.PHONY: all lib cli tests test test-plain test-asan demo tour figures haip-data bench fuzz deps deps-r check-r check-browser clean
 # keep object files of test programs (they are intermediate in a chain rule)
 .SECONDARY:
 
@@ -54,7 +54,7 @@ all: cli
 
 lib: $(BUILD)/libcohort.a
 cli: $(BUILD)/cohort
-tests: $(TESTS) $(BUILD)/cohort
+tests: $(TESTS) $(BUILD)/cohort $(BUILD)/haip-gen
 
 $(BUILD)/%.o: %.c $(wildcard include/cohort/*.h src/*/*.h cli/*.h tests/*.h) VERSION
 	@mkdir -p $(dir $@)
@@ -119,8 +119,13 @@ test-asan:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh build/asan
 
 demo: deps
+	$(MAKE) SAN=0 cli haip-data
+	examples/demo.sh build/plain/cohort build/plain/haip-gen
+
+# a tour of the commands on the bundled examples
+tour: deps
 	$(MAKE) SAN=0 cli
-	examples/demo.sh build/plain/cohort
+	examples/tour.sh build/plain/cohort
 
 # the README's example figures (docs/img/*.png, committed)
 figures: deps
@@ -132,6 +137,8 @@ bench: deps deps-r
 	bench/run.sh build/plain/cohort
 	bench/run_km.sh build/plain/cohort
 	bench/run_cox.sh build/plain/cohort
+	$(MAKE) SAN=0 haip-data
+	bench/run_demo.sh build/plain/cohort
 
 fuzz:
 	$(MAKE) -C tests/fuzz run

@@ -8,6 +8,7 @@
 
 typedef struct run_opts {
     const char *path, *out, *date;
+    bool quiet;
 } run_opts;
 
 static int parse(int argc, char **argv, const cli_command *cmd, bool run, run_opts *o)
@@ -22,6 +23,8 @@ static int parse(int argc, char **argv, const cli_command *cmd, bool run, run_op
             o->out = v;
         } else if (run && cli_opt(&a, "--date", true, &v, &bad)) {
             o->date = v;
+        } else if (run && cli_opt(&a, "--quiet", false, &v, &bad)) {
+            o->quiet = true;
         } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
             return cli_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
         } else if (o->path != NULL) {
@@ -59,7 +62,7 @@ static bool iso_date(const char *s)
 
 static int run(int argc, char **argv)
 {
-    run_opts o = {NULL, NULL, NULL};
+    run_opts o = {NULL, NULL, NULL, false};
     int rc = parse(argc, argv, &cli_run, true, &o);
     if (rc != 0)
         return rc == 1 ? EXIT_OK : rc;
@@ -72,7 +75,7 @@ static int run(int argc, char **argv)
     coh_status st = coh_study_load(o.path, &s, &err);
     if (st != COH_OK)
         return study_fail(st, err.msg);
-    coh_study_run_options ro = {o.out, o.date, false};
+    coh_study_run_options ro = {o.out, o.date, false, o.quiet ? NULL : stdout};
     st = coh_study_run(s, &ro, &err);
     if (st != COH_OK) {
         coh_study_free(s);
@@ -86,14 +89,16 @@ static int run(int argc, char **argv)
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/')
         dir[--dl] = '\0';
-    printf("report: %s/report.html (also report.md, results.json, tables/, figures/)\n", dir);
+    if (!o.quiet)
+        printf("report: %s/report.html (also report.md, results.json, tables/, figures/)\n",
+               dir);
     coh_study_free(s);
     return EXIT_OK;
 }
 
 static int check(int argc, char **argv)
 {
-    run_opts o = {NULL, NULL, NULL};
+    run_opts o = {NULL, NULL, NULL, false};
     int rc = parse(argc, argv, &cli_check, false, &o);
     if (rc != 0)
         return rc == 1 ? EXIT_OK : rc;
@@ -128,7 +133,7 @@ static int check(int argc, char **argv)
 
 const cli_command cli_run = {
     "run", run, "run a whole study from its YAML file and write the report",
-    "usage: cohort run STUDY.yaml [--out DIR] [--date YYYY-MM-DD]\n"
+    "usage: cohort run STUDY.yaml [--out DIR] [--date YYYY-MM-DD] [--quiet]\n"
     "\n"
     "Reads the study file (docs/study.md), its data sources, derives the\n"
     "variables, selects the cohort, and runs every table, survival analysis\n"
@@ -136,7 +141,9 @@ const cli_command cli_run = {
     "(one self-contained page), report.md, results.json, tables/ (CSV, XLSX),\n"
     "figures/ (SVG, PDF, PNG with their numbers as CSV), warnings.txt; whole\n"
     "or not at all.  The same inputs give the same files, except the line\n"
-    "with the run date (--date fixes it).\n",
+    "with the run date (--date fixes it).  Then prints the headline results\n"
+    "(the study's published-vs-reproduced table, else its Results\n"
+    "sentences) and where the report is; --quiet prints nothing.\n",
     false};
 
 const cli_command cli_check = {

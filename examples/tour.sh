@@ -1,8 +1,9 @@
 #!/bin/sh
-# examples/demo.sh COHORT - the main job on the bundled example.
-# For now: the lung example summarised, a baseline table by sex, its
-# survival by sex, and a Cox model
-# with selection (later issues run the whole study).  Exits non-zero on failure.
+# examples/tour.sh COHORT - a tour of the commands on the bundled
+# examples (`make tour`): the lung data summarised, a baseline table by
+# sex, survival by sex, a Cox model with selection, figures, and R's colon
+# trial as a whole study.  The main job is examples/demo.sh (`make demo`).
+# Exits non-zero on failure.
 set -eu
 cohort=${1:-build/plain/cohort}
 case $cohort in /*) ;; *) cohort=$(pwd)/$cohort ;; esac

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cohort/cox.h"
 #include "cohort/coxsel.h"
@@ -90,6 +91,7 @@ typedef struct coh_study_table {
     char *title;
     char *by;            /* NULL: the cohort's groups; "none": one column */
     char *where;         /* a subgroup (SQL), or NULL */
+    char *subgroup;      /* its name in the report's sentences, or NULL */
     coh_study_table_row *rows;
     size_t n_rows;
     bool overall;        /* an "All" column (default true) */
@@ -113,6 +115,7 @@ typedef struct coh_study_km {
     char *endpoint;      /* name of an endpoint */
     char *by;            /* NULL: the cohort's groups; "none": one curve */
     char *where;         /* subgroup, or NULL */
+    char *subgroup;      /* its name in the report's sentences, or NULL */
     double *times;       /* survival at these times */
     size_t n_times;
     bool followup;       /* median follow-up (default true) */
@@ -125,8 +128,11 @@ typedef struct coh_study_cox {
     char *title;
     char *endpoint;
     char *where;
+    char *subgroup;      /* its name in the report's sentences, or NULL */
     char **terms;        /* candidate variables */
     coh_study_pos *term_pos; /* n_terms: where each term was written */
+    char **term_section; /* n_terms: a heading shown before the term in
+                            the model's table, or NULL */
     size_t n_terms;
     bool univariable;    /* each term alone (default true) */
     bool select;         /* a multivariable model with selection
@@ -147,6 +153,7 @@ typedef struct coh_study_published {
     char *lower, *upper; /* paths of its interval, or NULL */
     int digits;          /* decimals shown (default 2) */
     double scale;        /* multiply by this before showing (100: percent; default 1) */
+    bool p_value;        /* `format: p`: shown as the report's p-values */
     coh_study_pos pos;
 } coh_study_published;
 
@@ -164,6 +171,9 @@ typedef struct coh_study_options {
     int digits;                  /* 1 */
     int p_digits;                /* 2 */
     coh_select_test select_test; /* Wald */
+    coh_screen_rows screen_rows; /* available: the entry screen on each
+                                    term's own complete cases, as the
+                                    univariable column shows them */
 } coh_study_options;
 
 typedef struct coh_study {
@@ -237,6 +247,9 @@ typedef struct coh_study_run_options {
     const char *run_date;    /* the one line that may differ between runs;
                                 NULL: today (UTC, YYYY-MM-DD) */
     bool quiet;
+    FILE *summary;           /* the headline results as text (the published
+                                table, else the Results sentences), written
+                                after the report is in place; NULL: none */
 } coh_study_run_options;
 
 /* Run every analysis and write the report folder: report.html,

@@ -29,7 +29,10 @@
  * by json_free(root).
  *
  * Paths (json_get): keys separated by ".", array elements as [i] (0-based
- * decimal), e.g. "cox[0].zph.terms[2].p", "flow", "tables[0].table.rows".
+ * decimal), e.g. "cox[0].zph.terms[2].p", "flow", "tables[0].table.rows",
+ * or as [key=value], the first object of the array whose string member
+ * `key` is `value` (which runs to the next "]"), e.g.
+ * "cox[name=os].multivariable.coefficients[name=haip=HAIP].hr".
  * A key is the text up to the next "." or "["; keys holding those
  * characters cannot be reached this way (json_key can).  A path that does
  * not match the tree (a missing key, an index past the end, [i] on an
@@ -652,16 +655,42 @@ static inline const json_node *json_at(const json_node *v, size_t i)
     return v->items[i];
 }
 
-/* The node at `path` under root (see the top of the file), or NULL. */
-static inline const json_node *json_get(const json_node *root, const char *path)
+/* The node at `path` under root (see the top of the file), or NULL; then
+ * *unmatched (if not NULL) tells whether a [key=value] selector found no
+ * object (the path is well formed and the array is there: "not in these
+ * results", e.g. a term that a selection removed). */
+static inline const json_node *json_get_why(const json_node *root, const char *path,
+                                            bool *unmatched)
 {
     const json_node *v = root;
     const char *s = path;
+    if (unmatched != NULL)
+        *unmatched = false;
     if (v == NULL || s == NULL)
         return NULL;
     bool first = true;
     while (*s != '\0') {
-        if (*s == '[') {
+        if (*s == '[' && (s[1] < '0' || s[1] > '9')) {
+            /* [key=value]: the first object of the array whose string
+             * member `key` is `value` (which runs to the next ']') */
+            const char *eq = strchr(s + 1, '='), *end = eq != NULL ? strchr(eq, ']') : NULL;
+            if (eq == NULL || end == NULL || eq == s + 1 || memchr(s + 1, ']', (size_t)(eq - s - 1)))
+                return NULL;
+            if (v->kind != JSON_ARRAY)
+                return NULL;
+            const json_node *hit = NULL;
+            for (size_t i = 0; i < v->n && hit == NULL; i++) {
+                const json_node *m = json_key_n(v->items[i], s + 1, (size_t)(eq - s - 1));
+                size_t vl = (size_t)(end - eq - 1);
+                if (m != NULL && m->kind == JSON_STRING && m->string_len == vl &&
+                    memcmp(m->string, eq + 1, vl) == 0)
+                    hit = v->items[i];
+            }
+            if (hit == NULL && unmatched != NULL)
+                *unmatched = true;
+            v = hit;
+            s = end + 1;
+        } else if (*s == '[') {
             s++;
             if (*s < '0' || *s > '9')
                 return NULL;
@@ -693,6 +722,12 @@ static inline const json_node *json_get(const json_node *root, const char *path)
         first = false;
     }
     return v;
+}
+
+/* The node at `path` under root, or NULL. */
+static inline const json_node *json_get(const json_node *root, const char *path)
+{
+    return json_get_why(root, path, NULL);
 }
 
 #endif

@@ -33,6 +33,7 @@
 
 #include "cohort/cohort.h"
 #include "cohort/study.h"
+#include "cohort/tabone.h"
 #include "core/core.h"
 #include "report/json_read.h"
 
@@ -54,6 +55,9 @@ typedef struct runner {
     size_t n_warnings;
     char **results;       /* the key numbers as sentences, for "Results" */
     size_t n_results;
+    char **pub;           /* the published table: label, published and
+                             reproduced text per row, for the summary */
+    size_t n_pub;
     int figure;           /* figures so far, for ids */
     coh_error *err;
 } runner;
@@ -164,9 +168,10 @@ static void para(runner *r, const char *fmt, ...)
 }
 
 /* A simple table: a header row and rows of cells (strings), both
- * documents. */
+ * documents; rows flagged in `section` (or NULL) are headings (their
+ * first cell, bold, across the table). */
 static void simple_table(runner *r, const char *caption, const char *const *head, size_t nc,
-                         char **cells, size_t nr)
+                         char **cells, size_t nr, const uint8_t *section)
 {
     fputs("<table class=\"simple\">\n", r->html);
     if (caption != NULL) {
@@ -182,6 +187,12 @@ static void simple_table(runner *r, const char *caption, const char *const *head
     }
     fputs("</tr></thead>\n<tbody>\n", r->html);
     for (size_t i = 0; i < nr; i++) {
+        if (section != NULL && section[i]) {
+            fprintf(r->html, "<tr class=\"section\"><td colspan=\"%zu\">", nc);
+            html_esc(r->html, cells[i * nc]);
+            fputs("</td></tr>\n", r->html);
+            continue;
+        }
         fputs("<tr>", r->html);
         for (size_t c = 0; c < nc; c++) {
             fputs("<td>", r->html);
@@ -207,15 +218,34 @@ static void simple_table(runner *r, const char *caption, const char *const *head
         fputs(" --- |", r->md);
     fputc('\n', r->md);
     for (size_t i = 0; i < nr; i++) {
+        bool sec = section != NULL && section[i];
         fputs("|", r->md);
         for (size_t c = 0; c < nc; c++) {
-            fputc(' ', r->md);
-            md_esc(r->md, cells[i * nc + c]);
-            fputs(" |", r->md);
+            fputs(sec && c == 0 ? " **" : " ", r->md);
+            if (!sec || c == 0)
+                md_esc(r->md, cells[i * nc + c]);
+            fputs(sec && c == 0 ? "** |" : " |", r->md);
         }
         fputc('\n', r->md);
     }
     fputc('\n', r->md);
+}
+
+/* The same table as tables/NAME.csv and tables/NAME.xlsx (with its title
+ * and notes in the workbook). */
+static coh_status table_files(runner *r, const char *name, const char *title,
+                              const char *const *head, size_t nc, char **cells, size_t nr,
+                              const uint8_t *section, const char *const *notes, size_t n_notes)
+{
+    coh_grid g = {title, head, nc, (const char *const *)cells, nr, section, notes, n_notes};
+    char path[1200];
+    FILE *f = fopen(out_path(r, path, sizeof path, "tables/%s.csv", name), "w");
+    coh_status st = f == NULL ? COH_EIO : coh_grid_write_csv(&g, f);
+    if (f != NULL && fclose(f) != 0)
+        st = COH_EIO;
+    if (st != COH_OK)
+        return coh_error_set(r->err, st, "%s: cannot write", path);
+    return coh_grid_write_xlsx(&g, out_path(r, path, sizeof path, "tables/%s.xlsx", name), r->err);
 }
 
 /* An SVG file inline in the page.  cairo names its glyphs and clips the
@@ -335,8 +365,11 @@ static void hr_text(double hr, double lo, double hi, char *buf, size_t size)
     snprintf(buf, size, "%s (%s" DASH "%s)", a, b, c);
 }
 
-/* A quantile with its interval: "46 (95% CI 35–58)", "not reached". */
-static void quantile_text(const runner *r, const coh_km_quantile *q, char *buf, size_t size)
+/* A quantile with its interval: "46 (95% CI 35–58)" in a sentence,
+ * "46 (35–58)" in a cell under a header that names the interval (tag
+ * false), "not reached". */
+static void quantile_text(const runner *r, const coh_km_quantile *q, bool tag, char *buf,
+                          size_t size)
 {
     if (isnan(q->estimate)) {
         snprintf(buf, size, "not reached");
@@ -356,7 +389,10 @@ static void quantile_text(const runner *r, const coh_km_quantile *q, char *buf, 
         snprintf(u, sizeof u, "NR");
     else
         num(q->upper, u, sizeof u);
-    snprintf(buf, size, "%s (%g%% CI %s" DASH "%s)", e, 100 * r->opt->conf_level, l, u);
+    if (tag)
+        snprintf(buf, size, "%s (%g%% CI %s" DASH "%s)", e, 100 * r->opt->conf_level, l, u);
+    else
+        snprintf(buf, size, "%s (%s" DASH "%s)", e, l, u);
 }
 
 /* ---- rows of a subgroup ------------------------------------------------------- */
@@ -430,6 +466,27 @@ static const char *label_of(const runner *r, const char *name)
     return name;
 }
 
+/* The rows of a subgroup in words: the study's `subgroup` ("patients with
+ * chemotherapy at recurrence"), else "the patients with WHERE". */
+static void subgroup_words(const char *where, const char *words, char *buf, size_t size)
+{
+    if (words != NULL)
+        snprintf(buf, size, "%s", words);
+    else
+        snprintf(buf, size, "the patients with %s", where);
+}
+
+/* "Subgroup: ..." under an analysis's heading: the words and the SQL. */
+static void subgroup_para(runner *r, const char *where, const char *words)
+{
+    if (where == NULL)
+        return;
+    if (words != NULL)
+        para(r, "Subgroup: %s (%s).", words, where);
+    else
+        para(r, "Subgroup: the patients with %s.", where);
+}
+
 /* ---- the data and the flow ------------------------------------------------- */
 
 static coh_status flow_draw(const void *ctx, const char *path, coh_error *err)
@@ -472,7 +529,7 @@ static coh_status section_data(runner *r)
     }
     coh_json_array_end(&r->j);
     static const char *const head[] = {"Source", "File", "Rows read"};
-    simple_table(r, "Data sources", head, 3, cells, s->n_sources);
+    simple_table(r, "Data sources", head, 3, cells, s->n_sources, NULL);
     free(cells);
     free(nbuf);
 
@@ -578,8 +635,7 @@ static coh_status section_tables(runner *r)
         const char *title = tb->title != NULL ? tb->title : tb->name;
         if (st == COH_OK) {
             heading(r, 3, title, tb->name);
-            if (tb->where != NULL)
-                para(r, "Subgroup: the patients with %s.", tb->where);
+            subgroup_para(r, tb->where, tb->subgroup);
             st = coh_tabone_write(tab, COH_TABONE_HTML_FRAGMENT, NULL, r->html);
         }
         if (st == COH_OK)
@@ -660,6 +716,21 @@ static coh_status km_csv(const void *ctx, FILE *out)
     return coh_plot_km_drawn_csv(*k->drawn, k->spec, out);
 }
 
+/* Median follow-up: the reverse Kaplan-Meier median with the study's
+ * median interval (R's or SPSS's, as for survival medians), and the
+ * survivors' own times. */
+static coh_status followup(const coh_study_options *o, const double *time, const uint8_t *event,
+                           size_t n, coh_km_followup *out)
+{
+    coh_km *rev = NULL;
+    coh_status st = coh_km_followup_fit(time, event, n, o->conf_type, o->conf_level, out,
+                                        o->median_ci_spss ? &rev : NULL);
+    if (st == COH_OK && rev != NULL)
+        st = coh_km_median_spss(rev, &out->median);
+    coh_km_free(rev);
+    return st;
+}
+
 static coh_status one_km(runner *r, const coh_study_km *a)
 {
     const coh_study *s = r->s;
@@ -713,14 +784,12 @@ static coh_status one_km(runner *r, const coh_study_km *a)
                                  : coh_km_at_times(g[k].km, a->times, a->n_times, g[k].at);
         }
         if (st == COH_OK && a->followup)
-            st = coh_km_followup_fit(sd->g_time + lo, sd->g_event + lo, hi - lo, o->conf_type,
-                                     o->conf_level, &g[k].fu, NULL);
+            st = followup(o, sd->g_time + lo, sd->g_event + lo, hi - lo, &g[k].fu);
         curves[k].label = sd->group_names[k];
         curves[k].km = g[k].km;
     }
     if (st == COH_OK && a->followup)
-        st = coh_km_followup_fit(sd->a_time, sd->a_event, sd->n, o->conf_type, o->conf_level,
-                                 &fu_all, NULL);
+        st = followup(o, sd->a_time, sd->a_event, sd->n, &fu_all);
     coh_test_spec tspec = {o->test, 0, 0};
     if (st == COH_OK && G >= 2)
         st = coh_survdiff(sd->s_time, sd->s_event, sd->s_group, NULL, sd->n, G, &tspec, &test);
@@ -731,8 +800,7 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     const char *title = a->title != NULL ? a->title : ep->label != NULL ? ep->label : ep->name;
     const char *unit = ep->unit != NULL ? ep->unit : "";
     heading(r, 3, title, a->name);
-    if (a->where != NULL)
-        para(r, "Subgroup: the patients with %s.", a->where);
+    subgroup_para(r, a->where, a->subgroup);
 
     /* the figure */
     char annot[160] = "", pbuf[32];
@@ -772,7 +840,7 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         goto done;
 
     /* the table: n, events, median (CI), survival at the times, follow-up */
-    size_t nc = 4 + a->n_times + (a->followup ? 1 : 0);
+    size_t nc = 4 + a->n_times + (a->followup ? 2 : 0);
     char **cells = calloc(G * nc, sizeof *cells);
     const char **head = calloc(nc, sizeof *head);
     char *store = calloc(G * nc, 128);
@@ -801,16 +869,23 @@ static coh_status one_km(runner *r, const coh_study_km *a)
                      unit[0] ? " " : "", unit, 100 * o->conf_level);
         head[4 + t] = hstore + 96 * (4 + t);
     }
-    if (a->followup)
+    if (a->followup) {
+        if (o->conf_type == COH_CONF_NONE)
+            snprintf(hstore + 96 * (nc - 2), 96, "Follow-up, median (reverse KM)");
+        else
+            snprintf(hstore + 96 * (nc - 2), 96, "Follow-up, median (reverse KM, %g%% CI)",
+                     100 * o->conf_level);
+        head[nc - 2] = hstore + 96 * (nc - 2);
         head[nc - 1] = "Follow-up of survivors, median (IQR)";
+    }
     for (size_t k = 0; k < G; k++) {
         char *row = store + 128 * nc * k;
         for (size_t c = 0; c < nc; c++)
             cells[k * nc + c] = row + 128 * c;
-        snprintf(row, 128, "%s", sd->group_names[k]);
+        snprintf(row, 128, "%s", by != NULL ? sd->group_names[k] : "All patients");
         snprintf(row + 128, 128, "%zu", g[k].km->n);
         snprintf(row + 256, 128, "%zu", g[k].km->n_events);
-        quantile_text(r, &g[k].median, row + 384, 128);
+        quantile_text(r, &g[k].median, false, row + 384, 128);
         for (size_t t = 0; t < a->n_times; t++) {
             const coh_km_at *at = &g[k].at[t];
             if (isnan(at->surv) || at->beyond)
@@ -830,23 +905,44 @@ static coh_status one_km(runner *r, const coh_study_km *a)
                 snprintf(row + 128 * (nc - 1), 128, "no survivors");
             else
                 snprintf(row + 128 * (nc - 1), 128, "%s (%s" DASH "%s)", m, q1, q3);
+            quantile_text(r, &g[k].fu.median, false, row + 128 * (nc - 2), 128);
         }
     }
-    simple_table(r, NULL, head, nc, cells, G);
+    simple_table(r, NULL, head, nc, cells, G, NULL);
+    {
+        char n1[200], n2[200];
+        snprintf(n1, sizeof n1, "Median (%g%% CI): Kaplan-Meier, %s.", 100 * o->conf_level,
+                 o->median_ci_spss ? "SPSS's symmetric interval" : "Brookmeyer-Crowley interval");
+        snprintf(n2, sizeof n2, "Follow-up: reverse Kaplan-Meier median; survivors: the "
+                                "patients without the event.");
+        const char *notes[2] = {n1, n2};
+        char tname[300];
+        snprintf(tname, sizeof tname, "km_%s", a->name);
+        st = table_files(r, tname, title, head, nc, cells, G, NULL, notes, a->followup ? 2 : 1);
+    }
+    if (st != COH_OK) {
+        free(cells);
+        free(head);
+        free(store);
+        free(hstore);
+        goto done;
+    }
 
     /* sentences */
     {
         char sent[3000], lab[200];
         in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
         int len = 0;
-        if (a->where != NULL)
-            len = snprintf(sent, sizeof sent, "Among the patients with %.400s, median %s was ",
-                           a->where, lab);
+        if (a->where != NULL) {
+            char sg[600];
+            subgroup_words(a->where, a->subgroup, sg, sizeof sg);
+            len = snprintf(sent, sizeof sent, "Among %s, median %s was ", sg, lab);
+        }
         else
             len = snprintf(sent, sizeof sent, "Median %s was ", lab);
         for (size_t k = 0; k < G && len < (int)sizeof sent - 200; k++) {
             char qt[128];
-            quantile_text(r, &g[k].median, qt, sizeof qt);
+            quantile_text(r, &g[k].median, true, qt, sizeof qt);
             len += snprintf(sent + len, sizeof sent - (size_t)len, "%s%s%s%s%s",
                             k == 0 ? "" : k + 1 == G ? " and " : ", ", qt,
                             unit[0] && !isnan(g[k].median.estimate) ? " " : "",
@@ -871,7 +967,7 @@ static coh_status one_km(runner *r, const coh_study_km *a)
             num(fu_all.alive_median, m, sizeof m);
             num(fu_all.alive_q25, q1, sizeof q1);
             num(fu_all.alive_q75, q3, sizeof q3);
-            quantile_text(r, &fu_all.median, rk, sizeof rk);
+            quantile_text(r, &fu_all.median, true, rk, sizeof rk);
             para(r, "Median follow-up of the %zu patients without the event was %s %s (IQR %s"
                     DASH "%s); by the reverse Kaplan-Meier method %s.",
                  fu_all.n_alive, m, unit, q1, q3, rk);
@@ -936,6 +1032,10 @@ static coh_status one_km(runner *r, const coh_study_km *a)
             coh_json_object_begin(&r->j);
             coh_json_key(&r->j, "reverse_km_median");
             coh_json_number(&r->j, g[k].fu.median.estimate);
+            coh_json_key(&r->j, "reverse_km_lower");
+            coh_json_number(&r->j, g[k].fu.median.lower);
+            coh_json_key(&r->j, "reverse_km_upper");
+            coh_json_number(&r->j, g[k].fu.median.upper);
             coh_json_key(&r->j, "n_without_event");
             coh_json_int(&r->j, (int64_t)g[k].fu.n_alive);
             coh_json_key(&r->j, "median");
@@ -954,6 +1054,10 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         coh_json_object_begin(&r->j);
         coh_json_key(&r->j, "reverse_km_median");
         coh_json_number(&r->j, fu_all.median.estimate);
+        coh_json_key(&r->j, "reverse_km_lower");
+        coh_json_number(&r->j, fu_all.median.lower);
+        coh_json_key(&r->j, "reverse_km_upper");
+        coh_json_number(&r->j, fu_all.median.upper);
         coh_json_key(&r->j, "n_without_event");
         coh_json_int(&r->j, (int64_t)fu_all.n_alive);
         coh_json_key(&r->j, "median");
@@ -1090,8 +1194,14 @@ static void column_text(runner *r, const coh_design *d, size_t j, char *buf, siz
     size_t tl = strlen(term);
     if (strncmp(col, term, tl) == 0 && col[tl] == '=')
         snprintf(buf, size, "%s: %s", label_of(r, term), col + tl + 1);
-    else if (strcmp(col, term) == 0)
-        snprintf(buf, size, "%s", label_of(r, term));
+    else if (strcmp(col, term) == 0) {
+        /* a continuous term: its unit, the HR's step */
+        const coh_study_variable *v = variable(r->s, term);
+        if (v != NULL && v->unit != NULL && !d->term_factor[d->col_term[j]])
+            snprintf(buf, size, "%s (%s)", label_of(r, term), v->unit);
+        else
+            snprintf(buf, size, "%s", label_of(r, term));
+    }
     else
         snprintf(buf, size, "%s", col);
 }
@@ -1144,6 +1254,40 @@ static void json_coef(runner *r, const char *name, const coh_cox_model *f, size_
     coh_json_object_end(&r->j);
 }
 
+/* The index of `term` among the model's candidates (n_terms if none). */
+static size_t candidate(const coh_study_cox *c, const char *term)
+{
+    size_t k = 0;
+    while (k < c->n_terms && strcmp(c->terms[k], term) != 0)
+        k++;
+    return k;
+}
+
+/* Before the rows of candidate `ci`: the heading of its section (the
+ * last heading written at or before it and not yet shown), as a row of
+ * the table's five cells.  Returns the rows used. */
+static size_t section_row(const coh_study_cox *c, size_t ci, size_t *next, char **cells,
+                          char *store, uint8_t *sec, size_t nr)
+{
+    if (ci >= c->n_terms || ci < *next)
+        return nr;
+    const char *h = NULL;
+    for (size_t k = *next; k <= ci; k++)
+        if (c->term_section[k] != NULL)
+            h = c->term_section[k];
+    *next = ci + 1;
+    if (h == NULL)
+        return nr;
+    char *row = store + CELL * 5 * nr;
+    for (size_t k = 0; k < 5; k++) {
+        cells[5 * nr + k] = row + CELL * k;
+        row[CELL * k] = '\0';
+    }
+    snprintf(row, CELL, "%s", h);
+    sec[nr] = 1;
+    return nr + 1;
+}
+
 static coh_status one_cox(runner *r, const coh_study_cox *c)
 {
     const coh_study *s = r->s;
@@ -1173,15 +1317,19 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     coh_cox_options_init(&co);
     co.ties = o->ties;
     coh_error e;
+    /* the univariable column shows the p-values the entry screen used:
+     * each term on its own complete cases (screen_rows available), or on
+     * the rows complete in every candidate (complete) */
+    bool common = o->screen_rows == COH_SCREEN_COMPLETE && !isnan(c->entry);
     if (c->univariable &&
-        (st = coh_cox_univariable(r->t, &surv, &m.ds, &co, o->select_test, false, &uni, &e)) !=
+        (st = coh_cox_univariable(r->t, &surv, &m.ds, &co, o->select_test, common, &uni, &e)) !=
             COH_OK) {
         coh_error_set(r->err, st, "%s: %s", what, e.msg);
         goto done;
     }
     /* forward and stepwise enter at the entry level when one is given */
     coh_select_options so = {c->method, o->select_test, isnan(c->entry) ? 0 : c->entry, c->stay,
-                             isnan(c->entry) ? c->stay : c->entry};
+                             isnan(c->entry) ? c->stay : c->entry, o->screen_rows};
     if ((st = coh_cox_select(r->t, &surv, &m.ds, &co, &so, &sel, &e)) != COH_OK) {
         coh_error_set(r->err, st, "%s: %s", what, e.msg);
         goto done;
@@ -1190,8 +1338,7 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     const coh_design *d = sel->design;
     const char *title = c->title != NULL ? c->title : c->name;
     heading(r, 3, title, c->name);
-    if (c->where != NULL)
-        para(r, "Subgroup: the patients with %s.", c->where);
+    subgroup_para(r, c->where, c->subgroup);
     if (sel->screen != NULL) {
         /* the entry screen, stated: its level, its rows, who entered */
         char in[2000] = "", out_t[2000] = "";
@@ -1206,9 +1353,16 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
                 *len += (size_t)snprintf(buf + *len, sizeof in - *len, "%s%s", *len ? ", " : "",
                                          label_of(r, c->terms[k]));
         }
-        para(r, "Entry screen: the terms with a univariable p at most %g, fitted on the %zu "
-                "patients complete in every candidate, entered the multivariable model: %s%s%s.",
-             c->entry, sel->n_rows, li ? in : "none", lo ? "; screened out: " : "", lo ? out_t : "");
+        if (o->screen_rows == COH_SCREEN_AVAILABLE)
+            para(r, "Entry screen: the terms with a univariable p at most %g, each fitted on "
+                    "its own complete cases, entered the multivariable model: %s%s%s.",
+                 c->entry, li ? in : "none", lo ? "; screened out: " : "", lo ? out_t : "");
+        else
+            para(r, "Entry screen: the terms with a univariable p at most %g, fitted on the %zu "
+                    "patients complete in every candidate, entered the multivariable model: "
+                    "%s%s%s.",
+                 c->entry, sel->n_screen_rows, li ? in : "none", lo ? "; screened out: " : "",
+                 lo ? out_t : "");
     }
     {
         char sel_text[600];
@@ -1218,29 +1372,35 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         else
             snprintf(sel_text, sizeof sel_text,
                      "the multivariable model was chosen by %s selection%s (p to stay %s %g), on "
-                     "the %zu patients complete in every candidate",
+                     "the %zu patients complete in every %s",
                      coh_select_method_name(c->method),
                      isnan(c->entry) ? "" : " from the terms with univariable p at most the entry level",
-                     "at most", c->stay, sel->n_rows);
-        para(r, "Cox proportional hazards model of %s: %zu patients, %zu events; %s.",
-             ep->label != NULL ? ep->label : ep->name, f->n, f->n_events, sel_text);
+                     "at most", c->stay, sel->n_rows,
+                     !isnan(c->entry) && o->screen_rows == COH_SCREEN_AVAILABLE
+                         ? "term that passed the screen" : "candidate");
+        char lab[200];
+        in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
+        para(r, "Cox proportional hazards model of %s: %zu patients, %zu events; %s.", lab, f->n,
+             f->n_events, sel_text);
     }
     /* the table: univariable and multivariable side by side (the study's
      * Table 3); a row per column of the univariable fits, then any
      * multivariable column they lack */
-    size_t max_rows = (uni != NULL ? 0 : 0) + d->p + 1;
+    size_t max_rows = d->p + c->n_terms + 1; /* + the section headings */
     if (uni != NULL)
         for (size_t t = 0; t < uni->n_terms; t++)
             max_rows += uni->terms[t].design != NULL ? uni->terms[t].design->p : 0;
     char **cells = calloc(max_rows * 5, sizeof *cells);
     char *store = calloc(max_rows * 5, CELL);
-    if (cells == NULL || store == NULL) {
+    uint8_t *sec = calloc(max_rows, 1);
+    if (cells == NULL || store == NULL || sec == NULL) {
         free(cells);
         free(store);
+        free(sec);
         st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
         goto done;
     }
-    size_t nr = 0;
+    size_t nr = 0, next_sec = 0;
     coh_json_object_begin(&r->j);
     coh_json_key(&r->j, "name");
     coh_json_string(&r->j, c->name);
@@ -1278,6 +1438,8 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         coh_json_number(&r->j, u->p);
         coh_json_key(&r->j, "coefficients");
         coh_json_array_begin(&r->j);
+        if (u->design != NULL && u->design->p > 0)
+            nr = section_row(c, candidate(c, u->term), &next_sec, cells, store, sec, nr);
         for (size_t j = 0; u->design != NULL && j < u->design->p; j++) {
             json_coef(r, u->design->col_names[j], u->fit, j);
             char *row = store + CELL * 5 * nr;
@@ -1305,6 +1467,8 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         size_t tt, cc;
         if (find_uni(uni, d->col_names[jj], &tt, &cc))
             continue;
+        nr = section_row(c, candidate(c, d->term_names[d->col_term[jj]]), &next_sec, cells, store,
+                         sec, nr);
         char *row = store + CELL * 5 * nr;
         for (size_t k = 0; k < 5; k++) {
             cells[5 * nr + k] = row + CELL * k;
@@ -1320,32 +1484,45 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     snprintf(uh, sizeof uh, "Univariable HR (%g%% CI)", 100 * o->conf_level);
     snprintf(mh, sizeof mh, "Multivariable HR (%g%% CI)", 100 * o->conf_level);
     const char *head[5] = {"Variable", uh, "p", mh, "p"};
-    if (uni != NULL) {
-        simple_table(r, NULL, head, 5, cells, nr);
-    } else {
-        /* no univariable fits: the multivariable columns only */
+    const char *head3[3] = {"Variable", mh, "p"};
+    size_t ncol = 5;
+    if (uni == NULL) {
+        /* no univariable fits: the multivariable columns only, the cells
+         * moved to the front of each row of five */
         for (size_t i = 0; i < nr; i++) {
-            cells[5 * i + 1] = cells[5 * i + 3];
-            cells[5 * i + 2] = cells[5 * i + 4];
+            char *row[3] = {cells[5 * i], cells[5 * i + 3], cells[5 * i + 4]};
+            for (size_t k = 0; k < 3; k++)
+                cells[3 * i + k] = row[k];
         }
-        const char *head3[3] = {"Variable", mh, "p"};
-        char **c3 = calloc(nr * 3 + 1, sizeof *c3);
-        if (c3 != NULL) {
-            for (size_t i = 0; i < nr; i++)
-                for (size_t k = 0; k < 3; k++)
-                    c3[3 * i + k] = cells[5 * i + k];
-            simple_table(r, NULL, head3, 3, c3, nr);
-            free(c3);
-        }
+        ncol = 3;
+    }
+    simple_table(r, NULL, uni != NULL ? head : head3, ncol, cells, nr, sec);
+    {
+        char n1[300], tname[300];
+        snprintf(n1, sizeof n1, "HR: hazard ratio (Cox model, %s ties), per unit of a continuous "
+                                "variable, against the reference level of a factor; CI: Wald.",
+                 o->ties == COH_TIES_BRESLOW ? "Breslow" : "Efron");
+        const char *notes[1] = {n1};
+        snprintf(tname, sizeof tname, "cox_%s", c->name);
+        st = table_files(r, tname, title, uni != NULL ? head : head3, ncol, cells, nr, sec, notes,
+                         1);
+    }
+    free(sec);
+    if (st != COH_OK) {
+        free(cells);
+        free(store);
+        goto done;
     }
     {
         /* the multivariable model in a sentence: each coefficient's HR */
         char sent[4000], lab[200];
         in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
+        char sg[600] = "";
+        if (c->where != NULL)
+            subgroup_words(c->where, c->subgroup, sg, sizeof sg);
         int len = snprintf(sent, sizeof sent, "In the multivariable model of %s (%zu patients, "
-                                              "%zu events%s%.400s), ",
-                           lab, f->n, f->n_events, c->where != NULL ? "; patients with " : "",
-                           c->where != NULL ? c->where : "");
+                                              "%zu events%s%.600s), ",
+                           lab, f->n, f->n_events, c->where != NULL ? "; " : "", sg);
         if (d->p == 0)
             len += snprintf(sent + len, sizeof sent - (size_t)len, "no variable was retained.");
         for (size_t jj = 0; jj < d->p && len < (int)sizeof sent - 300; jj++) {
@@ -1584,9 +1761,11 @@ static coh_status section_methods(runner *r)
     bool followup = false;
     for (size_t i = 0; i < s->n_km; i++)
         followup = followup || s->km[i].followup;
-    bool selection = false;
-    for (size_t i = 0; i < s->n_cox; i++)
+    bool selection = false, screen = false;
+    for (size_t i = 0; i < s->n_cox; i++) {
         selection = selection || s->cox[i].method != COH_SELECT_NONE || !isnan(s->cox[i].entry);
+        screen = screen || !isnan(s->cox[i].entry);
+    }
     if (o->cat_test == COH_TABONE_CAT_YATES)
         cat_test = "the chi-square test, with Yates's continuity correction on 2 x 2 tables";
     if (s->n_tables > 0)
@@ -1612,13 +1791,21 @@ static coh_status section_methods(runner *r)
                         "with the reverse Kaplan-Meier estimate." : "");
     if (s->n_cox > 0)
         para(r, "Hazard ratios come from Cox proportional hazards models (%s's method for tied "
-                "event times) with Wald %g%% confidence intervals.%s%s Proportional hazards "
+                "event times) with Wald %g%% confidence intervals.%s%s%s Proportional hazards "
                 "were checked with scaled Schoenfeld residuals (R's cox.zph).",
              o->ties == COH_TIES_BRESLOW ? "Breslow" : "Efron", 100 * o->conf_level,
              selection ? " Multivariable models were selected as stated with each model (entry "
                          "screen and elimination levels), by the " : "",
-             selection ? (o->select_test == COH_SELECT_LR ? "likelihood-ratio test." : "Wald test.")
-                       : "");
+             selection ? (o->select_test == COH_SELECT_LR ? "likelihood-ratio test" : "Wald test")
+                       : "",
+             !selection ? ""
+             : !screen ? "."
+             : o->screen_rows == COH_SCREEN_AVAILABLE
+                 ? "; the entry screen used the univariable p-values shown (each term on its "
+                   "own complete cases), and the selection the patients complete in the terms "
+                   "that passed it."
+                 : "; the entry screen and the selection used the patients complete in every "
+                   "candidate, and so do the univariable columns of models with a screen.");
     para(r, "p-values are two-sided, printed to %d significant digits.", o->p_digits);
     para(r, "All analyses were run with Cohort %s, whose estimates are checked against R's "
             "survival package (docs/methods.md).", coh_version());
@@ -1657,6 +1844,8 @@ static void json_options(runner *r)
     coh_json_int(&r->j, o->p_digits);
     coh_json_key(&r->j, "select_test");
     coh_json_string(&r->j, o->select_test == COH_SELECT_LR ? "lr" : "wald");
+    coh_json_key(&r->j, "screen_rows");
+    coh_json_string(&r->j, coh_screen_rows_name(o->screen_rows));
     coh_json_object_end(&r->j);
 }
 
@@ -1681,11 +1870,15 @@ static const char page_style[] =
 
 /* ---- published vs reproduced --------------------------------------------------- */
 
-/* The number at `path` of results.json, or NAN (and *found false). */
-static double result_at(const json_node *root, const char *path, bool *found)
+/* The number at `path` of results.json, or NAN (and *found false; then
+ * *absent tells a [key=value] selector that matched nothing: a result
+ * this run does not have, as a term the selection removed). */
+static double result_at(const json_node *root, const char *path, bool *found, bool *absent)
 {
-    const json_node *v = path != NULL ? json_get(root, path) : NULL;
+    bool un = false;
+    const json_node *v = path != NULL ? json_get_why(root, path, &un) : NULL;
     *found = v != NULL && (v->kind == JSON_NUMBER || v->kind == JSON_NULL);
+    *absent = *absent || (v == NULL && un);
     return v != NULL && v->kind == JSON_NUMBER ? v->number : NAN;
 }
 
@@ -1715,10 +1908,16 @@ static coh_status published_table(runner *r, FILE *f, FILE *m)
     fputs("| Result | Published | Reproduced |\n| --- | --- | --- |\n", m);
     for (size_t i = 0; i < s->n_published && st == COH_OK; i++) {
         const coh_study_published *p = &s->published[i];
-        bool fv, fl = true, fu = true;
-        double v = result_at(root, p->value, &fv);
-        double lo = p->lower != NULL ? result_at(root, p->lower, &fl) : NAN;
-        double hi = p->upper != NULL ? result_at(root, p->upper, &fu) : NAN;
+        bool fv, fl = true, fu = true, absent = false;
+        double v = result_at(root, p->value, &fv, &absent);
+        double lo = p->lower != NULL ? result_at(root, p->lower, &fl, &absent) : NAN;
+        double hi = p->upper != NULL ? result_at(root, p->upper, &fu, &absent) : NAN;
+        char cell[200];
+        if (absent) {
+            /* e.g. a coefficient of a term the selection removed */
+            snprintf(cell, sizeof cell, "not in these results");
+            goto row;
+        }
         if (!fv || !fl || !fu) {
             const char *bad = !fv ? p->value : !fl ? p->lower : p->upper;
             st = coh_error_set(r->err, COH_EPARSE,
@@ -1726,9 +1925,10 @@ static coh_status published_table(runner *r, FILE *f, FILE *m)
                                s->file, p->pos.line, p->pos.column, p->label, bad);
             break;
         }
-        char cell[200];
         if (isnan(v))
             snprintf(cell, sizeof cell, "not reached");
+        else if (p->p_value)
+            p_text(r, v, cell, sizeof cell);
         else
             snprintf(cell, sizeof cell, "%.*f", p->digits, v * p->scale);
         if (p->lower != NULL || p->upper != NULL) {
@@ -1743,6 +1943,22 @@ static coh_status published_table(runner *r, FILE *f, FILE *m)
                 snprintf(b, sizeof b, "%.*f", p->digits, hi * p->scale);
             size_t l = strlen(cell);
             snprintf(cell + l, sizeof cell - l, " (%s" DASH "%s)", a, b);
+        }
+    row:
+        if (st == COH_OK) {
+            char **np = realloc(r->pub, (r->n_pub + 1) * 3 * sizeof *np);
+            if (np == NULL)
+                st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            else {
+                r->pub = np;
+                np[3 * r->n_pub] = coh_strdup(p->label);
+                np[3 * r->n_pub + 1] = coh_strdup(p->published);
+                np[3 * r->n_pub + 2] = coh_strdup(cell);
+                r->n_pub++;
+                if (np[3 * r->n_pub - 3] == NULL || np[3 * r->n_pub - 2] == NULL ||
+                    np[3 * r->n_pub - 1] == NULL)
+                    st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            }
         }
         fputs("<tr><td>", f);
         html_esc(f, p->label);
@@ -1864,6 +2080,78 @@ static void today(char *buf, size_t size)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+/* Display width of UTF-8 text: its code points. */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+/* The headline results as plain text for a terminal: the published table
+ * when the study has one (columns aligned), else the Results sentences. */
+static void summary_write(const runner *r, FILE *out)
+{
+    const coh_study *s = r->s;
+    if (r->n_pub > 0) {
+        size_t w[3] = {strlen("Result"), strlen("Published"), strlen("Reproduced")};
+        for (size_t i = 0; i < r->n_pub; i++)
+            for (size_t c = 0; c < 2; c++)
+                if (text_width(r->pub[3 * i + c]) > w[c])
+                    w[c] = text_width(r->pub[3 * i + c]);
+        fputs("\nPublished vs reproduced\n", out);
+        if (s->published_note != NULL) {
+            /* the note, wrapped at 78 columns (words longer than a line
+             * stand alone) */
+            const char *p = s->published_note;
+            size_t col = 0;
+            while (*p) {
+                while (*p == ' ' || *p == '\n' || *p == '\t')
+                    p++;
+                size_t n = strcspn(p, " \n\t");
+                if (n == 0)
+                    break;
+                char word[512];
+                snprintf(word, sizeof word, "%.*s", (int)(n < 511 ? n : 511), p);
+                size_t ww = text_width(word);
+                if (col > 0 && col + 1 + ww > 76) {
+                    fputc('\n', out);
+                    col = 0;
+                }
+                fprintf(out, "%s%s", col == 0 ? "  " : " ", word);
+                col += ww + 1;
+                p += n;
+            }
+            if (col > 0)
+                fputs("\n\n", out);
+        }
+        const char *head[3] = {"Result", "Published", "Reproduced"};
+        for (size_t i = 0; i <= r->n_pub; i++) {
+            const char *const *row = i == 0 ? head : (const char *const *)r->pub + 3 * (i - 1);
+            fprintf(out, "  %s%*s  %s%*s  %s\n", row[0], (int)(w[0] - text_width(row[0])), "",
+                    row[1], (int)(w[1] - text_width(row[1])), "", row[2]);
+        }
+    } else if (r->n_results > 0) {
+        fputs("\nResults\n", out);
+        for (size_t i = 0; i < r->n_results; i++)
+            fprintf(out, "  %s\n", r->results[i]);
+    }
+}
+
+static void runner_free_texts(runner *r)
+{
+    for (size_t i = 0; i < r->n_warnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    for (size_t i = 0; i < r->n_results; i++)
+        free(r->results[i]);
+    free(r->results);
+    for (size_t i = 0; i < 3 * r->n_pub; i++)
+        free(r->pub[i]);
+    free(r->pub);
 }
 
 coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, coh_error *err)
@@ -2032,12 +2320,9 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     if (old[0])
         rm_tree(old);
     r.dir = NULL;
-    for (size_t i = 0; i < r.n_warnings; i++)
-        free(r.warnings[i]);
-    free(r.warnings);
-    for (size_t i = 0; i < r.n_results; i++)
-        free(r.results[i]);
-    free(r.results);
+    if (ro != NULL && ro->summary != NULL)
+        summary_write(&r, ro->summary);
+    runner_free_texts(&r);
     coh_table_free(r.t);
     coh_study_flow_free(r.flow);
     return COH_OK;
@@ -2052,12 +2337,7 @@ fail:
         fclose(r.jf);
     if (r.dir != NULL)
         rm_tree(r.dir);
-    for (size_t i = 0; i < r.n_warnings; i++)
-        free(r.warnings[i]);
-    free(r.warnings);
-    for (size_t i = 0; i < r.n_results; i++)
-        free(r.results[i]);
-    free(r.results);
+    runner_free_texts(&r);
     coh_table_free(r.t);
     coh_study_flow_free(r.flow);
     return st;

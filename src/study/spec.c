@@ -407,6 +407,18 @@ static coh_status opt_string(const loader *L, const yaml_node_t *map, const char
     return read_string(L, v, kp, rule, out);
 }
 
+/* `subgroup`: the words that name the rows of `where` in the report
+ * ("patients with chemotherapy at recurrence"); only beside a `where`. */
+static coh_status opt_subgroup(const loader *L, const yaml_node_t *map, const char *path,
+                               const char *where, char **out)
+{
+    yaml_node_t *v = lookup(L, map, "subgroup", NULL);
+    if (v != NULL && where == NULL)
+        return fail_at(L, COH_EPARSE, pos_of(v), "'%s': 'subgroup' names the rows of 'where', "
+                                                 "and there is no 'where'", path);
+    return opt_string(L, map, path, "subgroup", NAME_NONEMPTY, out);
+}
+
 /* Required string `key` of `map`; *pos (if not NULL) is the value's. */
 static coh_status req_string(const loader *L, const yaml_node_t *map, const char *path,
                              const char *key, name_rule rule, char **out, coh_study_pos *pos)
@@ -1007,8 +1019,8 @@ static coh_status load_variables(const loader *L, coh_study *s, const yaml_node_
     return st;
 }
 
-static const char *const table_keys[] = {"name", "title", "by",  "where",
-                                         "overall", "smd", "rows", NULL};
+static const char *const table_keys[] = {"name",    "title", "by",   "where", "subgroup",
+                                         "overall", "smd",   "rows", NULL};
 static const char *const row_keys[] = {"section", NULL};
 
 static coh_status load_rows(const loader *L, coh_study_table *t, const yaml_node_t *n,
@@ -1082,6 +1094,7 @@ static coh_status load_tables(const loader *L, coh_study *s, const yaml_node_t *
             (st = opt_string(L, it, path, "title", NAME_TEXT, &t->title)) != COH_OK ||
             (st = opt_string(L, it, path, "by", NAME_NONEMPTY, &t->by)) != COH_OK ||
             (st = opt_string(L, it, path, "where", NAME_NONEMPTY, &t->where)) != COH_OK ||
+            (st = opt_subgroup(L, it, path, t->where, &t->subgroup)) != COH_OK ||
             (st = opt_bool(L, it, path, "overall", &t->overall)) != COH_OK ||
             (st = opt_bool(L, it, path, "smd", &t->smd)) != COH_OK ||
             (st = require(L, it, path, "rows", &rows)) != COH_OK)
@@ -1128,8 +1141,8 @@ static coh_status load_endpoints(const loader *L, coh_study *s, const yaml_node_
     return st;
 }
 
-static const char *const km_keys[] = {"name", "endpoint", "title", "by",  "where",
-                                      "times", "followup", "ci",   NULL};
+static const char *const km_keys[] = {"name",  "endpoint", "title", "by",   "where",
+                                      "subgroup", "times", "followup", "ci", NULL};
 
 static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t *n)
 {
@@ -1157,6 +1170,7 @@ static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t
             (st = opt_string(L, it, path, "title", NAME_TEXT, &k->title)) != COH_OK ||
             (st = opt_string(L, it, path, "by", NAME_NONEMPTY, &k->by)) != COH_OK ||
             (st = opt_string(L, it, path, "where", NAME_NONEMPTY, &k->where)) != COH_OK ||
+            (st = opt_subgroup(L, it, path, k->where, &k->subgroup)) != COH_OK ||
             (st = opt_bool(L, it, path, "followup", &k->followup)) != COH_OK ||
             (st = opt_bool(L, it, path, "ci", &k->ci)) != COH_OK)
             break;
@@ -1188,13 +1202,83 @@ static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t
     return st;
 }
 
-static const char *const cox_keys[] = {"name",        "endpoint", "title", "where", "terms",
-                                       "univariable", "select",   "entry", "stay",  NULL};
+static const char *const cox_keys[] = {"name",  "endpoint",    "title",  "where",
+                                       "subgroup", "terms", "univariable", "select",
+                                       "entry", "stay",  NULL};
 static const word select_words[] = {{"none", COH_SELECT_NONE},
                                     {"backward", COH_SELECT_BACKWARD},
                                     {"forward", COH_SELECT_FORWARD},
                                     {"stepwise", COH_SELECT_STEPWISE},
                                     {NULL, 0}};
+
+/* A Cox model's terms: variable names, unique, with {section: heading}
+ * items between them (a heading row of the model's table before the next
+ * term; none may end the list). */
+static coh_status load_terms(const loader *L, coh_study_cox *c, const yaml_node_t *n,
+                             const char *path)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return wants(L, n, path, "a list of variable names and {section: heading}");
+    size_t len = seq_len(n), n_terms = 0;
+    for (size_t i = 0; i < len; i++)
+        n_terms += seq_item(L, n, i)->type != YAML_MAPPING_NODE;
+    if (n_terms == 0)
+        return fail_at(L, COH_EPARSE, pos_of(n), "'%s' has no term", path);
+    if ((c->terms = calloc(n_terms, sizeof *c->terms)) == NULL ||
+        (c->term_pos = calloc(n_terms, sizeof *c->term_pos)) == NULL ||
+        (c->term_section = calloc(n_terms, sizeof *c->term_section)) == NULL)
+        return nomem(L);
+    coh_strmap seen;
+    coh_strmap_init(&seen);
+    coh_status st = COH_OK;
+    char *section = NULL;
+    coh_study_pos section_pos = {0, 0};
+    for (size_t i = 0; i < len && st == COH_OK; i++) {
+        const yaml_node_t *it = seq_item(L, n, i);
+        char ip[PATH_MAX_LEN];
+        item_path(ip, sizeof ip, path, i);
+        if (it->type == YAML_MAPPING_NODE) {
+            if (section != NULL) {
+                st = fail_at(L, COH_EPARSE, pos_of(it),
+                             "'%s': two sections in a row (the first at %zu:%zu has no term)",
+                             ip, section_pos.line, section_pos.column);
+                break;
+            }
+            section_pos = pos_of(it);
+            if ((st = check_keys(L, it, ip, row_keys)) == COH_OK)
+                st = req_string(L, it, ip, "section", NAME_NONEMPTY, &section, NULL);
+            continue;
+        }
+        if (it->type != YAML_SCALAR_NODE || is_null(it)) {
+            st = wants(L, it, ip, "a variable name or {section: heading}");
+            break;
+        }
+        size_t k = c->n_terms;
+        c->term_pos[k] = pos_of(it);
+        if ((st = read_string(L, it, ip, NAME_NONEMPTY, &c->terms[k])) != COH_OK)
+            break;
+        c->n_terms++;
+        c->term_section[k] = section;
+        section = NULL;
+        size_t first;
+        if (coh_strmap_get(&seen, c->terms[k], &first)) {
+            char ex[64];
+            coh_excerpt(c->terms[k], strlen(c->terms[k]), ex, sizeof ex);
+            st = fail_at(L, COH_EPARSE, c->term_pos[k],
+                         "'%s' appears twice in '%s' (first at %zu:%zu)", ex, path,
+                         c->term_pos[first].line, c->term_pos[first].column);
+            break;
+        }
+        if (coh_strmap_put(&seen, c->terms[k], k) != COH_OK)
+            st = nomem(L);
+    }
+    if (st == COH_OK && section != NULL)
+        st = fail_at(L, COH_EPARSE, section_pos, "'%s': the last section has no term after it",
+                     path);
+    free(section);
+    coh_strmap_free(&seen);
+    return st;
+}
 
 static coh_status load_cox(const loader *L, coh_study *s, const yaml_node_t *n)
 {
@@ -1227,11 +1311,11 @@ static coh_status load_cox(const loader *L, coh_study *s, const yaml_node_t *n)
                 COH_OK ||
             (st = opt_string(L, it, path, "title", NAME_TEXT, &c->title)) != COH_OK ||
             (st = opt_string(L, it, path, "where", NAME_NONEMPTY, &c->where)) != COH_OK ||
+            (st = opt_subgroup(L, it, path, c->where, &c->subgroup)) != COH_OK ||
             (st = require(L, it, path, "terms", &terms)) != COH_OK)
             break;
         key_path(kp, sizeof kp, path, "terms");
-        if ((st = read_string_list(L, terms, kp, true, true, &c->terms, &c->n_terms,
-                                   &c->term_pos)) != COH_OK ||
+        if ((st = load_terms(L, c, terms, kp)) != COH_OK ||
             (st = opt_bool(L, it, path, "univariable", &c->univariable)) != COH_OK ||
             (st = opt_word(L, it, path, "select", select_words, &method)) != COH_OK ||
             (st = opt_number(L, it, path, "entry", 0, true, 1, false, &c->entry)) != COH_OK ||
@@ -1246,7 +1330,7 @@ static coh_status load_cox(const loader *L, coh_study *s, const yaml_node_t *n)
 
 static const char *const option_keys[] = {
     "ties",  "conf_type", "conf_level", "median_ci", "test",     "tests",       "continuous_test",
-    "mw_continuity", "summary", "digits", "p_digits", "select_test", NULL};
+    "mw_continuity", "summary", "digits", "p_digits", "select_test", "screen_rows", NULL};
 static const word ties_words[] = {{"efron", COH_TIES_EFRON}, {"breslow", COH_TIES_BRESLOW},
                                   {NULL, 0}};
 static const word conf_words[] = {{"log", COH_CONF_LOG},       {"log-log", COH_CONF_LOGLOG},
@@ -1276,6 +1360,9 @@ static const word summary_words[] = {{"median-iqr", COH_TABONE_MEDIAN_IQR},
                                      {NULL, 0}};
 static const word select_test_words[] = {{"wald", COH_SELECT_WALD}, {"lr", COH_SELECT_LR},
                                          {NULL, 0}};
+static const word screen_rows_words[] = {{"available", COH_SCREEN_AVAILABLE},
+                                         {"complete", COH_SCREEN_COMPLETE},
+                                         {NULL, 0}};
 
 static coh_status load_options(const loader *L, coh_study_options *o, const yaml_node_t *n)
 {
@@ -1283,7 +1370,7 @@ static coh_status load_options(const loader *L, coh_study_options *o, const yaml
     coh_status st = want_mapping(L, n, p, option_keys);
     int ties = (int)o->ties, conf = (int)o->conf_type, spss = o->median_ci_spss,
         test = (int)o->test, cat = (int)o->cat_test, cont = (int)o->cont_test,
-        summary = (int)o->summary, sel = (int)o->select_test;
+        summary = (int)o->summary, sel = (int)o->select_test, rows = (int)o->screen_rows;
     if (st != COH_OK || (st = opt_word(L, n, p, "ties", ties_words, &ties)) != COH_OK ||
         (st = opt_word(L, n, p, "conf_type", conf_words, &conf)) != COH_OK ||
         (st = opt_number(L, n, p, "conf_level", 0, true, 1, true, &o->conf_level)) != COH_OK ||
@@ -1295,7 +1382,8 @@ static coh_status load_options(const loader *L, coh_study_options *o, const yaml
         (st = opt_word(L, n, p, "summary", summary_words, &summary)) != COH_OK ||
         (st = opt_int(L, n, p, "digits", 0, 10, &o->digits)) != COH_OK ||
         (st = opt_int(L, n, p, "p_digits", 1, 6, &o->p_digits)) != COH_OK ||
-        (st = opt_word(L, n, p, "select_test", select_test_words, &sel)) != COH_OK)
+        (st = opt_word(L, n, p, "select_test", select_test_words, &sel)) != COH_OK ||
+        (st = opt_word(L, n, p, "screen_rows", screen_rows_words, &rows)) != COH_OK)
         return st;
     o->ties = (coh_ties)ties;
     o->conf_type = (coh_conf_type)conf;
@@ -1305,6 +1393,7 @@ static coh_status load_options(const loader *L, coh_study_options *o, const yaml
     o->cont_test = (coh_tabone_cont_test)cont;
     o->summary = (coh_tabone_summary)summary;
     o->select_test = (coh_select_test)sel;
+    o->screen_rows = (coh_screen_rows)rows;
     return COH_OK;
 }
 
@@ -1324,6 +1413,7 @@ static void set_defaults(coh_study_options *o)
     o->digits = 1;
     o->p_digits = 2;
     o->select_test = COH_SELECT_WALD;
+    o->screen_rows = COH_SCREEN_AVAILABLE;
 }
 
 /* Each analysis of `section` (survival or cox) names a defined endpoint;
@@ -1368,8 +1458,9 @@ static const char *const top_keys[] = {"study",     "title",    "description", "
                                        "endpoints", "survival", "cox",         "options",
                                        "published", "published_note", NULL};
 
-static const char *const published_keys[] = {"label", "published", "value", "lower",
-                                             "upper", "digits", "scale", NULL};
+static const char *const published_keys[] = {"label", "published", "value",  "lower",
+                                             "upper", "digits",    "scale",  "format", NULL};
+static const word format_words[] = {{"number", 0}, {"p", 1}, {NULL, 0}};
 
 static coh_status load_published(const loader *L, coh_study *s, const yaml_node_t *n)
 {
@@ -1401,6 +1492,10 @@ static coh_status load_published(const loader *L, coh_study *s, const yaml_node_
             (st = opt_int(L, it, path, "digits", 0, 6, &p->digits)) != COH_OK ||
             (st = opt_number(L, it, path, "scale", 0, true, 1e9, false, &p->scale)) != COH_OK)
             break;
+        int fmt = 0;
+        if ((st = opt_word(L, it, path, "format", format_words, &fmt)) != COH_OK)
+            break;
+        p->p_value = fmt == 1;
     }
     return st;
 }
@@ -1705,6 +1800,7 @@ void coh_study_free(coh_study *s)
         free(t->title);
         free(t->by);
         free(t->where);
+        free(t->subgroup);
         for (size_t j = 0; j < t->n_rows; j++) {
             free(t->rows[j].section);
             free(t->rows[j].variable);
@@ -1727,6 +1823,7 @@ void coh_study_free(coh_study *s)
         free(s->km[i].endpoint);
         free(s->km[i].by);
         free(s->km[i].where);
+        free(s->km[i].subgroup);
         free(s->km[i].times);
     }
     free(s->km);
@@ -1736,7 +1833,9 @@ void coh_study_free(coh_study *s)
         free(c->title);
         free(c->endpoint);
         free(c->where);
+        free(c->subgroup);
         free_strings(c->terms, c->n_terms);
+        free_strings(c->term_section, c->n_terms);
         free(c->term_pos);
     }
     free(s->cox);

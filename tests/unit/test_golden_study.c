@@ -209,7 +209,7 @@ static bool run_into(const coh_study *s, const char *name, const char *date, boo
                      char *out, size_t size)
 {
     snprintf(out, size, "%s/%s", tmpdir, name);
-    coh_study_run_options ro = {out, date, true};
+    coh_study_run_options ro = {out, date, true, NULL};
     coh_error err;
     char what[200];
     snprintf(what, sizeof what, "coh_study_run into %s", name);
@@ -614,6 +614,26 @@ static void test_json_read(void)
                   json_get(root, "a[0]x") == NULL && json_get(root, "zz") == NULL,
               "malformed or missing paths");
         check(json_get(root, "") == root, "empty path: the root");
+        json_free(root);
+    }
+    /* [key=value] selects an array's object by a string member */
+    root = parse("{\"cox\": [{\"name\": \"os\", \"c\": [{\"name\": \"haip=HAIP\", \"hr\": 0.5},"
+                 " {\"name\": \"age\", \"hr\": 1.1}]}, {\"name\": \"dfs\", \"n\": 3},"
+                 " {\"name\": 4}, 7]}");
+    check(root != NULL, "a document with named objects");
+    if (root != NULL) {
+        const json_node *v = json_get(root, "cox[name=os].c[name=haip=HAIP].hr");
+        check(v != NULL && v->number == 0.5, "[name=...] twice, a value holding '='");
+        v = json_get(root, "cox[name=dfs].n");
+        check(v != NULL && v->number == 3, "the second object");
+        check(json_get(root, "cox[name=os].c[name=age]") == json_get(root, "cox[0].c[1]"),
+              "the same node as by index");
+        check(json_get(root, "cox[name=nope]") == NULL, "no object with that value");
+        check(json_get(root, "cox[name=4]") == NULL, "a number member does not match text");
+        check(json_get(root, "cox[=os]") == NULL && json_get(root, "cox[name=os") == NULL &&
+                  json_get(root, "cox[nameos]") == NULL && json_get(root, "cox[0][name=os]") == NULL,
+              "malformed selectors");
+        check(json_get(root, "cox[name=os].c[name=age].hr")->number == 1.1, "then a key");
         json_free(root);
     }
     static const char *const bad[] = {

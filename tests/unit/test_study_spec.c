@@ -285,8 +285,11 @@ static void test_full_analyses(const coh_study *s)
             check_str(c->terms[1], "sex", "term 1");
             check_str(c->terms[2], "rx", "term 2");
             check_pos(c->term_pos[0], 84, 13, "term 0");
-            check_pos(c->term_pos[1], 84, 18, "term 1");
-            check_pos(c->term_pos[2], 84, 23, "term 2");
+            check_pos(c->term_pos[1], 84, 40, "term 1");
+            check_pos(c->term_pos[2], 84, 45, "term 2");
+            check_str(c->term_section[0], NULL, "no section before term 0");
+            check_str(c->term_section[1], "Treatment", "the section before term 1");
+            check_str(c->term_section[2], NULL, "no section before term 2");
         }
         check(!c->univariable, "univariable false");
         check(c->select, "select");
@@ -316,6 +319,7 @@ static void test_full_analyses(const coh_study *s)
     check_int(o->digits, 2, "digits");
     check_int(o->p_digits, 3, "p_digits");
     check_int(o->select_test, COH_SELECT_LR, "select_test");
+    check_int(o->screen_rows, COH_SCREEN_COMPLETE, "screen_rows");
 }
 
 static void test_full(void)
@@ -369,6 +373,7 @@ static void test_defaults(void)
     check_int(o->digits, 1, "digits 1");
     check_int(o->p_digits, 2, "p_digits 2");
     check_int(o->select_test, COH_SELECT_WALD, "Wald");
+    check_int(o->screen_rows, COH_SCREEN_AVAILABLE, "screen on each term's own rows");
     coh_study_free(s);
 }
 
@@ -405,14 +410,14 @@ static const bad_case bad_cases[] = {
      "options, published, published_note)"},
     {"unknown_nested.yaml", COH_EPARSE,
      "6:5: unknown key 'titel' in 'tables[0]' (expected one of: name, title, by, where, "
-     "overall, smd, rows)"},
+     "subgroup, overall, smd, rows)"},
     {"variable_key.yaml", COH_EPARSE,
      "5:9: unknown key 'lable' in 'variables.sex' (expected one of: label, unit, type, digits, "
      "levels, reference)"},
     {"options_key.yaml", COH_EPARSE,
      "6:3: unknown key 'confidence' in 'options' (expected one of: ties, conf_type, conf_level, "
      "median_ci, test, tests, continuous_test, mw_continuity, summary, digits, p_digits, "
-     "select_test)"},
+     "select_test, screen_rows)"},
     {"row_section_key.yaml", COH_EPARSE,
      "8:10: unknown key 'heading' in 'tables[0].rows[1]' (expected one of: section)"},
     {"times_word.yaml", COH_EPARSE,
@@ -492,6 +497,15 @@ static const bad_case bad_cases[] = {
     {"table_query.yaml", COH_EPARSE,
      "6:5: 'sources[0]' has both 'table' and 'query': give one of them"},
     {"nul.yaml", COH_EPARSE, "3:12: 'sources[0].name' holds a NUL character"},
+    {"subgroup_no_where.yaml", COH_EPARSE,
+     "9:15: 'survival[0]': 'subgroup' names the rows of 'where', and there is no 'where'"},
+    {"terms_two_sections.yaml", COH_EPARSE,
+     "9:33: 'cox[0].terms[1]': two sections in a row (the first at 9:13 has no term)"},
+    {"terms_last_section.yaml", COH_EPARSE,
+     "11:9: 'cox[0].terms': the last section has no term after it"},
+    {"terms_only_sections.yaml", COH_EPARSE, "9:12: 'cox[0].terms' has no term"},
+    {"screen_rows.yaml", COH_EPARSE,
+     "5:16: 'options.screen_rows' wants one of: available, complete (found 'pairwise')"},
 };
 
 static void test_bad_files(void)
