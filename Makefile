@@ -146,7 +146,7 @@ fuzz:
 # The example study's report in headless Chromium: fails on any console
 # error (not part of CI; needs Debian's chromium, installed here).
 check-browser: deps
-	$(MAKE) SAN=0 cli
+	$(MAKE) SAN=0 cli haip-data
 	tools/check-browser.sh build/plain/cohort
 
 check-r: deps-r
