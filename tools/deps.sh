@@ -7,7 +7,7 @@ set -eu
 
 build_pkgs="build-essential pkg-config libreadstat-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev
 libcairo2-dev libfontconfig-dev fonts-dejavu-core libexpat1-dev zlib1g-dev libyaml-dev"
-r_pkgs="time r-base-core r-cran-survival r-cran-mass r-cran-data.table r-cran-haven"
+r_pkgs="time r-base-core r-cran-survival r-cran-mass r-cran-data.table r-cran-haven r-cran-jsonlite python3-yaml"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

@@ -23,5 +23,13 @@ for script in tests/golden/*/make.R; do
         fi
     done
 done
+# the seed study, live: its synthetic data and Cohort's results against R
+make SAN=0 cli haip-data
+if tests/golden/haip/verify.sh build/plain/cohort build/plain/haip-gen; then
+    echo "check-r: the seed study (tests/golden/haip): Cohort agrees with R"
+else
+    echo "check-r: the seed study (tests/golden/haip): DIFFERS from R"
+    status=1
+fi
 make test-plain
 exit $status
