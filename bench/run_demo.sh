@@ -13,7 +13,15 @@ gen=$(dirname "$cohort")/haip-gen
 cd "$(dirname "$0")/.."
 [ -x "$cohort" ] && [ -x "$gen" ] || { echo "run_demo: build first (make, make haip-data)" >&2; exit 1; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# the user's databases and report are moved aside while the demo runs
+# from nothing: put back whatever is there on any exit
+restore() {
+    if [ -d "$tmp/keep/haip" ]; then rm -rf build/haip && mv "$tmp/keep/haip" build/haip; fi
+    if [ -d "$tmp/keep/report" ]; then rm -rf out/haip-recurrence && mv "$tmp/keep/report" out/haip-recurrence; fi
+    rm -rf "$tmp"
+}
+trap restore EXIT
+trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
 # median_range T...: "median (min-max)" of the times, three decimals
@@ -39,9 +47,8 @@ for ((i = 0; i < runs; i++)); do
     [ -d build/haip ] && mv build/haip "$tmp/keep/haip"
     [ -d out/haip-recurrence ] && mv out/haip-recurrence "$tmp/keep/report"
     demo_t+=("$(time_it examples/demo.sh "$cohort" "$gen")")
-    rm -rf build/haip out/haip-recurrence
-    [ -d "$tmp/keep/haip" ] && mv "$tmp/keep/haip" build/haip
-    [ -d "$tmp/keep/report" ] && mv "$tmp/keep/report" out/haip-recurrence
+    if [ -d "$tmp/keep/haip" ]; then rm -rf build/haip && mv "$tmp/keep/haip" build/haip; fi
+    if [ -d "$tmp/keep/report" ]; then rm -rf out/haip-recurrence && mv "$tmp/keep/report" out/haip-recurrence; fi
 done
 [ -d build/haip ] || "$gen" --out build/haip >/dev/null
 

@@ -144,6 +144,10 @@ int cli_cox_model_check(const cli_cox_model_opts *o, const char *cmd, const char
         return cli_usage_error(cmd, "no data file given");
     if (o->time == NULL || o->event == NULL || o->terms.n == 0)
         return cli_usage_error(cmd, "--time, --event and --terms are required");
+    if (o->sel.screen_rows == COH_SCREEN_AVAILABLE &&
+        (o->sel.entry_screen <= 0 || o->sel.method == COH_SELECT_NONE))
+        return cli_usage_error(cmd, "--screen-rows available is the rows of an entry screen: "
+                                    "it needs --entry-screen and --select");
     return 0;
 }
 

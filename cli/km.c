@@ -744,6 +744,9 @@ static coh_status followup(const double *time, const uint8_t *event, size_t n,
     coh_km_followup fu;
     coh_status st =
         coh_km_followup_fit(time, event, n, o->conf_type, o->conf_level, &fu, &r->reverse);
+    /* the interval of the reverse-KM median as any median's (--median-ci) */
+    if (st == COH_OK && o->median_ci == MEDIAN_SPSS)
+        st = coh_km_median_spss(r->reverse, &fu.median);
     if (st == COH_OK) {
         r->fu_median = fu.median;
         r->n_alive = fu.n_alive;

@@ -92,6 +92,12 @@ static int run(int argc, char **argv)
     if (!o.quiet)
         printf("report: %s/report.html (also report.md, results.json, tables/, figures/)\n",
                dir);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        coh_study_free(s);
+        fprintf(stderr, "cohort: cannot write the summary to standard output (the report is "
+                        "written)\n");
+        return EXIT_IO;
+    }
     coh_study_free(s);
     return EXIT_OK;
 }

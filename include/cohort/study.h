@@ -154,6 +154,9 @@ typedef struct coh_study_published {
     int digits;          /* decimals shown (default 2) */
     double scale;        /* multiply by this before showing (100: percent; default 1) */
     bool p_value;        /* `format: p`: shown as the report's p-values */
+    bool optional;       /* `optional: true`: a [key=value] of `value` that
+                            matches nothing (a term the selection removed)
+                            shows "not in these results"; otherwise an error */
     coh_study_pos pos;
 } coh_study_published;
 

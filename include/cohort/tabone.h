@@ -227,11 +227,15 @@ typedef struct coh_grid {
     size_t n_notes;
 } coh_grid;
 
-/* The header and the rows as CSV (RFC 4180 quoting; no title or notes).
- * COH_EINVAL for a grid without columns, COH_EIO when writing fails. */
+/* The header and the rows as CSV (RFC 4180 quoting; no title or notes; a
+ * heading row writes its first cell only).  COH_EINVAL for a grid without
+ * columns, COH_EENCODING when a text is not valid UTF-8, COH_EIO when
+ * writing fails. */
 coh_status coh_grid_write_csv(const coh_grid *g, FILE *out);
 /* The grid as an Excel workbook, whole or not at all (as
- * coh_tabone_write_xlsx). */
+ * coh_tabone_write_xlsx); COH_EENCODING for a text that is not valid
+ * UTF-8.  A text longer than a cell holds (32767 characters) is cut there
+ * with an ellipsis, in this and in coh_tabone_write_xlsx. */
 coh_status coh_grid_write_xlsx(const coh_grid *g, const char *path, coh_error *err);
 
 #endif

@@ -933,7 +933,24 @@ static void xlsx_string(xlsx_ctx *x, size_t row, size_t col, const char *s, lxw_
 {
     if (xlsx_failed(x) || s[0] == '\0')
         return;
+    /* a cell holds at most 32767 characters (Excel's limit): a longer
+     * text keeps its first 32766 and an ellipsis */
+    size_t chars = 0, cut = 0;
+    for (size_t i = 0; s[i] != '\0'; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == 32767)
+            cut = i;
+    char *shortened = NULL;
+    if (chars > 32767) {
+        if ((shortened = malloc(cut + 4)) == NULL) {
+            x->nomem = true;
+            return;
+        }
+        memcpy(shortened, s, cut);
+        memcpy(shortened + cut, "\xe2\x80\xa6", 4);
+        s = shortened;
+    }
     lxw_error e = worksheet_write_string(x->ws, (lxw_row_t)row, (lxw_col_t)col, s, f);
+    free(shortened);
     if (e != LXW_NO_ERROR)
         x->lxw = e;
 }
@@ -1184,12 +1201,26 @@ coh_status coh_tabone_write_xlsx(const coh_tabone *tab, const char *title, const
  * Grids: tables of text cells (coh_grid)
  * ------------------------------------------------------------------------ */
 
+static bool text_ok(const char *s)
+{
+    return s == NULL || coh_text_is_utf8(s);
+}
+
+/* A grid's shape, and every text valid UTF-8 (a workbook's XML would
+ * not parse otherwise). */
 static coh_status grid_check(const coh_grid *g)
 {
     if (g == NULL || g->nc == 0 || g->head == NULL || (g->nr > 0 && g->cells == NULL) ||
         (g->n_notes > 0 && g->notes == NULL))
         return COH_EINVAL;
-    return COH_OK;
+    bool ok = text_ok(g->title);
+    for (size_t c = 0; ok && c < g->nc; c++)
+        ok = text_ok(g->head[c]);
+    for (size_t i = 0; ok && i < g->nr * g->nc; i++)
+        ok = text_ok(g->cells[i]);
+    for (size_t k = 0; ok && k < g->n_notes; k++)
+        ok = text_ok(g->notes[k]);
+    return ok ? COH_OK : COH_EENCODING;
 }
 
 static const char *grid_cell(const coh_grid *g, size_t i, size_t c)
@@ -1200,8 +1231,11 @@ static const char *grid_cell(const coh_grid *g, size_t i, size_t c)
 
 coh_status coh_grid_write_csv(const coh_grid *g, FILE *out)
 {
-    if (grid_check(g) != COH_OK || out == NULL)
+    if (out == NULL)
         return COH_EINVAL;
+    coh_status st = grid_check(g);
+    if (st != COH_OK)
+        return st;
     for (size_t c = 0; c < g->nc; c++) {
         if (c > 0)
             fputc(',', out);
@@ -1209,10 +1243,12 @@ coh_status coh_grid_write_csv(const coh_grid *g, FILE *out)
     }
     fputc('\n', out);
     for (size_t i = 0; i < g->nr; i++) {
+        bool section = g->section != NULL && g->section[i];
         for (size_t c = 0; c < g->nc; c++) {
             if (c > 0)
                 fputc(',', out);
-            coh_csv_field(grid_cell(g, i, c), out);
+            /* a heading row: its first cell, as the workbook shows it */
+            coh_csv_field(section && c > 0 ? "" : grid_cell(g, i, c), out);
         }
         fputc('\n', out);
     }
@@ -1258,8 +1294,13 @@ static void grid_fill(const void *ctx, const xlsx_formats *f, xlsx_ctx *x, size_
 
 coh_status coh_grid_write_xlsx(const coh_grid *g, const char *path, coh_error *err)
 {
-    if (grid_check(g) != COH_OK || path == NULL)
+    if (path == NULL)
         return coh_error_set(err, COH_EINVAL, "no table or no path to write");
+    coh_status st = grid_check(g);
+    if (st == COH_EENCODING)
+        return coh_error_set(err, st, "%s: a cell is not valid UTF-8", path);
+    if (st != COH_OK)
+        return coh_error_set(err, st, "no table or no path to write");
     size_t n_lines = (g->title != NULL ? 1u : 0u) + 1 + g->nr + g->n_notes;
     return xlsx_write(path, g->nc, n_lines, grid_fill, g, err);
 }

@@ -557,6 +557,25 @@ coh_status coh_cox_select(const coh_table *t, const coh_cox_spec *surv,
     }
     for (size_t i = 0; i < nr; i++)
         r->n_rows += allowed[i];
+    if (r->n_rows == 0) {
+        /* nothing to select on: say which terms left no complete row */
+        char list[400] = "";
+        size_t used = 0;
+        for (size_t k = 0; k < r->n_screened_in && used < sizeof list - 1; k++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
+                                     r->screened_in[k]);
+        if (own_rows)
+            st = coh_error_set(err, COH_EDOMAIN,
+                               "no patient has a value of every term that passed the entry "
+                               "screen (%s): there are no rows to select on",
+                               list);
+        else
+            st = coh_error_set(err, COH_EDOMAIN,
+                               "no patient has a value of every candidate term: there are no "
+                               "rows to select on (screen_rows available screens each term on "
+                               "its own rows)");
+        goto done;
+    }
     selection s = {t, surv, spec, o, so, allowed, in, r, err};
     switch (so->method) {
     case COH_SELECT_NONE:

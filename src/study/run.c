@@ -38,7 +38,8 @@
 #include "report/json_read.h"
 
 #define DASH "\xe2\x80\x93"
-#define CELL 600 /* bytes of a Cox table cell (a label and its level) */
+#define CELL 128 /* bytes of a Cox table's number cell ("0.59 (0.38–0.93)"); labels are
+                    allocated to their length */
 
 /* ---- the run's state ------------------------------------------------------ */
 
@@ -146,6 +147,59 @@ static void heading(runner *r, int level, const char *text, const char *id)
 }
 
 /* A paragraph, in both documents. */
+/* printf into a new string of its length (NULL when out of memory). */
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (buf == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+/* A growing string (sentences of any length); oom records a failure. */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (len < 0) {
+        b->oom = true;
+        return;
+    }
+    if (b->len + (size_t)len + 1 > b->cap) {
+        size_t cap = (b->len + (size_t)len + 1) * 2;
+        char *ns = realloc(b->s, cap);
+        if (ns == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)len;
+}
+
 static void para(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void para(runner *r, const char *fmt, ...)
 {
@@ -444,12 +498,13 @@ static const coh_study_endpoint *endpoint(const coh_study *s, const char *name)
 
 /* A label inside a sentence: its first letter in lower case when the
  * second is lower case too ("Overall survival" -> "overall survival",
- * but "OS" and "CEA level" stay). */
-static void in_sentence(const char *label, char *buf, size_t size)
+ * but "OS" and "CEA level" stay); allocated (NULL when out of memory). */
+static char *sentence_label(const char *label)
 {
-    snprintf(buf, size, "%s", label);
-    if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+    char *buf = xprintf("%s", label);
+    if (buf != NULL && buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
         buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
 }
 
 static const char *label_of(const runner *r, const char *name)
@@ -467,13 +522,13 @@ static const char *label_of(const runner *r, const char *name)
 }
 
 /* The rows of a subgroup in words: the study's `subgroup` ("patients with
- * chemotherapy at recurrence"), else "the patients with WHERE". */
-static void subgroup_words(const char *where, const char *words, char *buf, size_t size)
+ * chemotherapy at recurrence"), else "the patients with WHERE"; allocated
+ * (NULL when out of memory). */
+static char *subgroup_words(const char *where, const char *words)
 {
     if (words != NULL)
-        snprintf(buf, size, "%s", words);
-    else
-        snprintf(buf, size, "the patients with %s", where);
+        return xprintf("%s", words);
+    return xprintf("the patients with %s", where);
 }
 
 /* "Subgroup: ..." under an analysis's heading: the words and the SQL. */
@@ -839,62 +894,59 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     if ((st = figure(r, base, title)) != COH_OK)
         goto done;
 
-    /* the table: n, events, median (CI), survival at the times, follow-up */
+    /* the table: n, events, median (CI), survival at the times, follow-up;
+     * every text allocated to its length (labels and units are the
+     * study's, of any length) */
     size_t nc = 4 + a->n_times + (a->followup ? 2 : 0);
     char **cells = calloc(G * nc, sizeof *cells);
-    const char **head = calloc(nc, sizeof *head);
-    char *store = calloc(G * nc, 128);
-    char *hstore = calloc(nc, 96);
-    if (cells == NULL || head == NULL || store == NULL || hstore == NULL) {
+    char **head = calloc(nc, sizeof *head);
+    bool none = o->conf_type == COH_CONF_NONE;
+    if (cells == NULL || head == NULL) {
         free(cells);
         free(head);
-        free(store);
-        free(hstore);
         st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
         goto done;
     }
-    head[0] = by != NULL ? label_of(r, by) : "Group";
-    head[1] = "n";
-    head[2] = "Events";
-    snprintf(hstore + 96 * 3, 96, "Median%s%s (%g%% CI)", unit[0] ? ", " : "", unit,
-             100 * o->conf_level);
-    head[3] = hstore + 96 * 3;
+    head[0] = xprintf("%s", by != NULL ? label_of(r, by) : "Group");
+    head[1] = xprintf("n");
+    head[2] = xprintf("Events");
+    if (none)
+        head[3] = xprintf("Median%s%s", unit[0] ? ", " : "", unit);
+    else
+        head[3] = xprintf("Median%s%s (%g%% CI)", unit[0] ? ", " : "", unit,
+                          100 * o->conf_level);
     for (size_t t = 0; t < a->n_times; t++) {
         char tb[32];
         num(a->times[t], tb, sizeof tb);
-        if (o->conf_type == COH_CONF_NONE)
-            snprintf(hstore + 96 * (4 + t), 96, "At %s%s%s (%%)", tb, unit[0] ? " " : "", unit);
+        if (none)
+            head[4 + t] = xprintf("At %s%s%s (%%)", tb, unit[0] ? " " : "", unit);
         else
-            snprintf(hstore + 96 * (4 + t), 96, "At %s%s%s (%%, %g%% CI)", tb,
-                     unit[0] ? " " : "", unit, 100 * o->conf_level);
-        head[4 + t] = hstore + 96 * (4 + t);
+            head[4 + t] = xprintf("At %s%s%s (%%, %g%% CI)", tb, unit[0] ? " " : "", unit,
+                                  100 * o->conf_level);
     }
     if (a->followup) {
-        if (o->conf_type == COH_CONF_NONE)
-            snprintf(hstore + 96 * (nc - 2), 96, "Follow-up, median (reverse KM)");
+        if (none)
+            head[nc - 2] = xprintf("Follow-up, median (reverse KM)");
         else
-            snprintf(hstore + 96 * (nc - 2), 96, "Follow-up, median (reverse KM, %g%% CI)",
-                     100 * o->conf_level);
-        head[nc - 2] = hstore + 96 * (nc - 2);
-        head[nc - 1] = "Follow-up of survivors, median (IQR)";
+            head[nc - 2] = xprintf("Follow-up, median (reverse KM, %g%% CI)", 100 * o->conf_level);
+        head[nc - 1] = xprintf("Follow-up of survivors, median (IQR)");
     }
     for (size_t k = 0; k < G; k++) {
-        char *row = store + 128 * nc * k;
-        for (size_t c = 0; c < nc; c++)
-            cells[k * nc + c] = row + 128 * c;
-        snprintf(row, 128, "%s", by != NULL ? sd->group_names[k] : "All patients");
-        snprintf(row + 128, 128, "%zu", g[k].km->n);
-        snprintf(row + 256, 128, "%zu", g[k].km->n_events);
-        quantile_text(r, &g[k].median, false, row + 384, 128);
+        char **row = cells + k * nc, qt[128];
+        row[0] = xprintf("%s", by != NULL ? sd->group_names[k] : "All patients");
+        row[1] = xprintf("%zu", g[k].km->n);
+        row[2] = xprintf("%zu", g[k].km->n_events);
+        quantile_text(r, &g[k].median, false, qt, sizeof qt);
+        row[3] = xprintf("%s", qt);
         for (size_t t = 0; t < a->n_times; t++) {
             const coh_km_at *at = &g[k].at[t];
             if (isnan(at->surv) || at->beyond)
-                snprintf(row + 128 * (4 + t), 128, DASH);
+                row[4 + t] = xprintf(DASH);
             else if (isnan(at->lower) || isnan(at->upper))
-                snprintf(row + 128 * (4 + t), 128, "%.0f", 100 * at->surv);
+                row[4 + t] = xprintf("%.0f", 100 * at->surv);
             else
-                snprintf(row + 128 * (4 + t), 128, "%.0f (%.0f" DASH "%.0f)", 100 * at->surv,
-                         100 * at->lower, 100 * at->upper);
+                row[4 + t] = xprintf("%.0f (%.0f" DASH "%.0f)", 100 * at->surv, 100 * at->lower,
+                                     100 * at->upper);
         }
         if (a->followup) {
             char m[32], q1[32], q3[32];
@@ -902,66 +954,80 @@ static coh_status one_km(runner *r, const coh_study_km *a)
             num(g[k].fu.alive_q25, q1, sizeof q1);
             num(g[k].fu.alive_q75, q3, sizeof q3);
             if (g[k].fu.n_alive == 0)
-                snprintf(row + 128 * (nc - 1), 128, "no survivors");
+                row[nc - 1] = xprintf("no survivors");
             else
-                snprintf(row + 128 * (nc - 1), 128, "%s (%s" DASH "%s)", m, q1, q3);
-            quantile_text(r, &g[k].fu.median, false, row + 128 * (nc - 2), 128);
+                row[nc - 1] = xprintf("%s (%s" DASH "%s)", m, q1, q3);
+            quantile_text(r, &g[k].fu.median, false, qt, sizeof qt);
+            row[nc - 2] = xprintf("%s", qt);
         }
     }
-    simple_table(r, NULL, head, nc, cells, G, NULL);
-    {
+    bool oom = false;
+    for (size_t c = 0; c < nc; c++)
+        oom = oom || head[c] == NULL;
+    for (size_t c = 0; c < G * nc; c++)
+        oom = oom || cells[c] == NULL;
+    if (oom) {
+        st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    } else {
+        simple_table(r, NULL, (const char *const *)head, nc, cells, G, NULL);
         char n1[200], n2[200];
-        snprintf(n1, sizeof n1, "Median (%g%% CI): Kaplan-Meier, %s.", 100 * o->conf_level,
-                 o->median_ci_spss ? "SPSS's symmetric interval" : "Brookmeyer-Crowley interval");
+        if (none)
+            snprintf(n1, sizeof n1, "Median: Kaplan-Meier.");
+        else
+            snprintf(n1, sizeof n1, "Median (%g%% CI): Kaplan-Meier, %s.", 100 * o->conf_level,
+                     o->median_ci_spss ? "SPSS's symmetric interval"
+                                       : "Brookmeyer-Crowley interval");
         snprintf(n2, sizeof n2, "Follow-up: reverse Kaplan-Meier median; survivors: the "
                                 "patients without the event.");
         const char *notes[2] = {n1, n2};
         char tname[300];
         snprintf(tname, sizeof tname, "km_%s", a->name);
-        st = table_files(r, tname, title, head, nc, cells, G, NULL, notes, a->followup ? 2 : 1);
+        st = table_files(r, tname, title, (const char *const *)head, nc, cells, G, NULL, notes,
+                         a->followup ? 2 : 1);
     }
-    if (st != COH_OK) {
-        free(cells);
-        free(head);
-        free(store);
-        free(hstore);
+    for (size_t c = 0; c < nc; c++)
+        free(head[c]);
+    for (size_t c = 0; c < G * nc; c++)
+        free(cells[c]);
+    free(head);
+    free(cells);
+    if (st != COH_OK)
         goto done;
-    }
 
     /* sentences */
     {
-        char sent[3000], lab[200];
-        in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
-        int len = 0;
+        char *lab = sentence_label(ep->label != NULL ? ep->label : ep->name);
+        sbuf sent = {NULL, 0, 0, lab == NULL};
         if (a->where != NULL) {
-            char sg[600];
-            subgroup_words(a->where, a->subgroup, sg, sizeof sg);
-            len = snprintf(sent, sizeof sent, "Among %s, median %s was ", sg, lab);
+            char *sg = subgroup_words(a->where, a->subgroup);
+            sb_add(&sent, "Among %s, median %s was ", sg != NULL ? sg : "", lab ? lab : "");
+            sent.oom = sent.oom || sg == NULL;
+            free(sg);
+        } else {
+            sb_add(&sent, "Median %s was ", lab ? lab : "");
         }
-        else
-            len = snprintf(sent, sizeof sent, "Median %s was ", lab);
-        for (size_t k = 0; k < G && len < (int)sizeof sent - 200; k++) {
+        free(lab);
+        for (size_t k = 0; k < G; k++) {
             char qt[128];
             quantile_text(r, &g[k].median, true, qt, sizeof qt);
-            len += snprintf(sent + len, sizeof sent - (size_t)len, "%s%s%s%s%s",
-                            k == 0 ? "" : k + 1 == G ? " and " : ", ", qt,
-                            unit[0] && !isnan(g[k].median.estimate) ? " " : "",
-                            !isnan(g[k].median.estimate) ? unit : "",
-                            G > 1 ? "" : "");
+            sb_add(&sent, "%s%s%s%s", k == 0 ? "" : k + 1 == G ? " and " : ", ", qt,
+                   unit[0] && !isnan(g[k].median.estimate) ? " " : "",
+                   !isnan(g[k].median.estimate) ? unit : "");
             if (G > 1)
-                len += snprintf(sent + len, sizeof sent - (size_t)len, " for %s",
-                                sd->group_names[k]);
+                sb_add(&sent, " for %s", sd->group_names[k]);
         }
         if (test != NULL)
-            len += snprintf(sent + len, sizeof sent - (size_t)len, " (%s test p %s%s).",
-                            test_name(o->test), pbuf[0] == '<' ? "" : "= ", pbuf);
+            sb_add(&sent, " (%s test p %s%s).", test_name(o->test), pbuf[0] == '<' ? "" : "= ",
+                   pbuf);
         else
-            len += snprintf(sent + len, sizeof sent - (size_t)len, ".");
-        para(r, "%s", sent);
-        if (result(r, sent) != COH_OK) {
+            sb_add(&sent, ".");
+        if (sent.oom || result(r, sent.s) != COH_OK) {
+            free(sent.s);
             st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
             goto done;
         }
+        para(r, "%s", sent.s);
+        free(sent.s);
         if (a->followup && fu_all.n_alive > 0) {
             char m[32], q1[32], q3[32], rk[128];
             num(fu_all.alive_median, m, sizeof m);
@@ -973,10 +1039,6 @@ static coh_status one_km(runner *r, const coh_study_km *a)
                  fu_all.n_alive, m, unit, q1, q3, rk);
         }
     }
-    free(cells);
-    free(head);
-    free(store);
-    free(hstore);
 
     /* results.json */
     coh_json_object_begin(&r->j);
@@ -1123,6 +1185,8 @@ static coh_status section_km(runner *r)
 typedef struct model_spec {
     coh_design_spec ds;
     const char **cat, **ref_col, **ref_lvl;
+    char **owned;        /* reference levels written as numbers */
+    size_t n_owned;
 } model_spec;
 
 /* Does column c hold at most `max` distinct values (missing aside)? */
@@ -1183,27 +1247,108 @@ static void model_spec_free(model_spec *m)
     free(m->cat);
     free(m->ref_col);
     free(m->ref_lvl);
+    for (size_t k = 0; k < m->n_owned; k++)
+        free(m->owned[k]);
+    free(m->owned);
 }
 
-/* The display text of a model column: "age", "sex: male" (the level after
- * the term's label). */
-static void column_text(runner *r, const coh_design *d, size_t j, char *buf, size_t size)
+/* Each factor without a `reference` gets one fixed for every fit of the
+ * model: its first level (in the study's order) among the patients
+ * complete in every candidate term.  Those patients are in each
+ * univariable fit and in the multivariable one, so the univariable and
+ * multivariable hazard ratios of a row compare the same two levels (each
+ * fit's own first level could differ when values are missing). */
+static coh_status default_refs(runner *r, const coh_study_cox *c, const coh_study_endpoint *ep,
+                               const uint8_t *keep, model_spec *m)
+{
+    size_t n = r->t->n_rows;
+    uint8_t *mask = malloc(n ? n : 1);
+    if ((m->owned = calloc(c->n_terms + 1, sizeof *m->owned)) == NULL || mask == NULL) {
+        free(mask);
+        return coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    }
+    const coh_column *tc = coh_table_find(r->t, ep->time), *ec = coh_table_find(r->t, ep->event);
+    for (size_t i = 0; i < n; i++)
+        mask[i] = (keep == NULL || keep[i]) && tc != NULL && ec != NULL &&
+                  !coh_column_is_na(tc, i) && !coh_column_is_na(ec, i);
+    for (size_t k = 0; k < c->n_terms; k++) {
+        const coh_column *col = coh_table_find(r->t, c->terms[k]);
+        for (size_t i = 0; col != NULL && i < n; i++)
+            mask[i] = mask[i] && !coh_column_is_na(col, i);
+    }
+    coh_status st = COH_OK;
+    for (size_t k = 0; k < c->n_terms && st == COH_OK; k++) {
+        bool has_ref = false, numeric_factor = false;
+        for (size_t q = 0; q < m->ds.n_refs; q++)
+            has_ref = has_ref || strcmp(m->ref_col[q], c->terms[k]) == 0;
+        for (size_t q = 0; q < m->ds.n_categorical; q++)
+            numeric_factor = numeric_factor || strcmp(m->cat[q], c->terms[k]) == 0;
+        const coh_column *col = coh_table_find(r->t, c->terms[k]);
+        if (has_ref || col == NULL || (col->code == NULL && !numeric_factor))
+            continue;
+        const char *ref = NULL;
+        if (col->code != NULL) {
+            int32_t first = -1;
+            for (size_t i = 0; i < n; i++)
+                if (mask[i] && (first < 0 || col->code[i] < first))
+                    first = col->code[i];
+            if (first >= 0)
+                ref = coh_column_level_text(col, (size_t)first);
+        } else {
+            bool any = false;
+            double lo = 0;
+            for (size_t i = 0; i < n; i++)
+                if (mask[i] && (!any || col->num[i] < lo))
+                    lo = col->num[i], any = true;
+            if (any) {
+                char *t = xprintf("%.17g", lo);
+                if (t == NULL)
+                    st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+                else
+                    ref = m->owned[m->n_owned++] = t;
+            }
+        }
+        if (ref != NULL) {
+            m->ref_col[m->ds.n_refs] = c->terms[k];
+            m->ref_lvl[m->ds.n_refs++] = ref;
+        }
+    }
+    free(mask);
+    return st;
+}
+
+/* The display text of a model column: "age", "CEA (ug/l)", "sex: male"
+ * (the level after the term's label); allocated (NULL when out of
+ * memory). */
+static char *column_label(runner *r, const coh_design *d, size_t j)
 {
     const char *term = d->term_names[d->col_term[j]];
     const char *col = d->col_names[j];
     size_t tl = strlen(term);
     if (strncmp(col, term, tl) == 0 && col[tl] == '=')
-        snprintf(buf, size, "%s: %s", label_of(r, term), col + tl + 1);
-    else if (strcmp(col, term) == 0) {
+        return xprintf("%s: %s", label_of(r, term), col + tl + 1);
+    if (strcmp(col, term) == 0) {
         /* a continuous term: its unit, the HR's step */
         const coh_study_variable *v = variable(r->s, term);
         if (v != NULL && v->unit != NULL && !d->term_factor[d->col_term[j]])
-            snprintf(buf, size, "%s (%s)", label_of(r, term), v->unit);
-        else
-            snprintf(buf, size, "%s", label_of(r, term));
+            return xprintf("%s (%s)", label_of(r, term), v->unit);
+        return xprintf("%s", label_of(r, term));
     }
-    else
-        snprintf(buf, size, "%s", col);
+    return xprintf("%s", col);
+}
+
+/* `src` into dst[size], cut at a character boundary when it does not fit
+ * (for texts that the figure ellipsizes anyway). */
+static void utf8_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static coh_status forest_draw(const void *ctx, const char *path, coh_error *err)
@@ -1283,7 +1428,7 @@ static size_t section_row(const coh_study_cox *c, size_t ci, size_t *next, char 
         cells[5 * nr + k] = row + CELL * k;
         row[CELL * k] = '\0';
     }
-    snprintf(row, CELL, "%s", h);
+    cells[5 * nr] = xprintf("%s", h); /* owned, as every row's first cell */
     sec[nr] = 1;
     return nr + 1;
 }
@@ -1310,6 +1455,8 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         st = model_spec_make(r, c, &m);
     else
         memset(&m, 0, sizeof m);
+    if (st == COH_OK)
+        st = default_refs(r, c, ep, keep, &m);
     if (st != COH_OK)
         goto done;
     coh_cox_spec surv = {ep->time, ep->event, NULL, 0, NULL, 0, NULL, NULL, NULL, keep};
@@ -1341,47 +1488,70 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     subgroup_para(r, c->where, c->subgroup);
     if (sel->screen != NULL) {
         /* the entry screen, stated: its level, its rows, who entered */
-        char in[2000] = "", out_t[2000] = "";
-        size_t li = 0, lo = 0;
+        sbuf in = {NULL, 0, 0, false}, out_t = {NULL, 0, 0, false};
         for (size_t k = 0; k < c->n_terms; k++) {
             bool entered = false;
             for (size_t q = 0; q < sel->n_screened_in; q++)
                 entered = entered || strcmp(sel->screened_in[q], c->terms[k]) == 0;
-            char *buf = entered ? in : out_t;
-            size_t *len = entered ? &li : &lo;
-            if (*len < sizeof in - 200)
-                *len += (size_t)snprintf(buf + *len, sizeof in - *len, "%s%s", *len ? ", " : "",
-                                         label_of(r, c->terms[k]));
+            sbuf *b = entered ? &in : &out_t;
+            sb_add(b, "%s%s", b->len ? ", " : "", label_of(r, c->terms[k]));
+            /* a term that could not be tested (no patient with a value, or
+             * one level only) is screened out: say why */
+            if (k < sel->screen->n_terms && isnan(sel->screen->terms[k].p) &&
+                (st = warn(r, "cox '%s': term '%s' could not be tested in the entry screen (%zu "
+                              "patients with a value); it was left out",
+                           c->name, c->terms[k], sel->screen->terms[k].n)) != COH_OK) {
+                free(in.s);
+                free(out_t.s);
+                goto done;
+            }
+        }
+        if (in.oom || out_t.oom) {
+            free(in.s);
+            free(out_t.s);
+            st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            goto done;
         }
         if (o->screen_rows == COH_SCREEN_AVAILABLE)
             para(r, "Entry screen: the terms with a univariable p at most %g, each fitted on "
                     "its own complete cases, entered the multivariable model: %s%s%s.",
-                 c->entry, li ? in : "none", lo ? "; screened out: " : "", lo ? out_t : "");
+                 c->entry, in.len ? in.s : "none", out_t.len ? "; screened out: " : "",
+                 out_t.len ? out_t.s : "");
         else
             para(r, "Entry screen: the terms with a univariable p at most %g, fitted on the %zu "
                     "patients complete in every candidate, entered the multivariable model: "
                     "%s%s%s.",
-                 c->entry, sel->n_screen_rows, li ? in : "none", lo ? "; screened out: " : "",
-                 lo ? out_t : "");
+                 c->entry, sel->n_screen_rows, in.len ? in.s : "none",
+                 out_t.len ? "; screened out: " : "", out_t.len ? out_t.s : "");
+        free(in.s);
+        free(out_t.s);
     }
     {
-        char sel_text[600];
+        char sel_text[600], levels[200];
+        double enter = isnan(c->entry) ? c->stay : c->entry;
+        if (c->method == COH_SELECT_BACKWARD)
+            snprintf(levels, sizeof levels, "p to stay at most %g", c->stay);
+        else if (c->method == COH_SELECT_FORWARD)
+            snprintf(levels, sizeof levels, "p to enter at most %g", enter);
+        else
+            snprintf(levels, sizeof levels, "p to enter at most %g, to stay at most %g", enter,
+                     c->stay);
         if (c->method == COH_SELECT_NONE)
             snprintf(sel_text, sizeof sel_text, "the multivariable model holds every term%s",
                      sel->screen != NULL ? " that passed the entry screen" : "");
         else
             snprintf(sel_text, sizeof sel_text,
-                     "the multivariable model was chosen by %s selection%s (p to stay %s %g), on "
+                     "the multivariable model was chosen by %s selection%s (%s), on "
                      "the %zu patients complete in every %s",
                      coh_select_method_name(c->method),
                      isnan(c->entry) ? "" : " from the terms with univariable p at most the entry level",
-                     "at most", c->stay, sel->n_rows,
+                     levels, sel->n_rows,
                      !isnan(c->entry) && o->screen_rows == COH_SCREEN_AVAILABLE
                          ? "term that passed the screen" : "candidate");
-        char lab[200];
-        in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
-        para(r, "Cox proportional hazards model of %s: %zu patients, %zu events; %s.", lab, f->n,
-             f->n_events, sel_text);
+        char *lab = sentence_label(ep->label != NULL ? ep->label : ep->name);
+        para(r, "Cox proportional hazards model of %s: %zu patients, %zu events; %s.",
+             lab ? lab : "", f->n, f->n_events, sel_text);
+        free(lab);
     }
     /* the table: univariable and multivariable side by side (the study's
      * Table 3); a row per column of the univariable fits, then any
@@ -1447,7 +1617,7 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
                 cells[5 * nr + k] = row + CELL * k;
                 row[CELL * k] = '\0';
             }
-            column_text(r, u->design, j, row, CELL);
+            cells[5 * nr] = column_label(r, u->design, j);
             coh_cox_coef cu = coh_cox_coef_ci(u->fit, j, o->conf_level);
             hr_text(cu.hr, cu.lower, cu.upper, row + CELL, CELL);
             p_text(r, cu.p, row + 2 * CELL, CELL);
@@ -1474,7 +1644,7 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
             cells[5 * nr + k] = row + CELL * k;
             row[CELL * k] = '\0';
         }
-        column_text(r, d, jj, row, CELL);
+        cells[5 * nr] = column_label(r, d, jj);
         coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
         hr_text(cm.hr, cm.lower, cm.upper, row + 3 * CELL, CELL);
         p_text(r, cm.p, row + 4 * CELL, CELL);
@@ -1486,6 +1656,9 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     const char *head[5] = {"Variable", uh, "p", mh, "p"};
     const char *head3[3] = {"Variable", mh, "p"};
     size_t ncol = 5;
+    bool label_oom = false;
+    for (size_t i = 0; i < nr; i++)
+        label_oom = label_oom || cells[5 * i] == NULL;
     if (uni == NULL) {
         /* no univariable fits: the multivariable columns only, the cells
          * moved to the front of each row of five */
@@ -1496,55 +1669,71 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         }
         ncol = 3;
     }
-    simple_table(r, NULL, uni != NULL ? head : head3, ncol, cells, nr, sec);
-    {
+    /* the reference level of each factor, one for every fit (default_refs) */
+    sbuf refs = {NULL, 0, 0, false};
+    for (size_t k = 0; k < c->n_terms; k++)
+        for (size_t q = 0; q < m.ds.n_refs; q++)
+            if (strcmp(m.ref_col[q], c->terms[k]) == 0)
+                sb_add(&refs, "%s%s: %s", refs.len ? "; " : "Reference levels: ",
+                       label_of(r, m.ref_col[q]), m.ref_lvl[q]);
+    if (m.ds.n_refs > 0)
+        sb_add(&refs, ".");
+    if (label_oom || refs.oom)
+        st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+    else
+        simple_table(r, NULL, uni != NULL ? head : head3, ncol, cells, nr, sec);
+    if (st == COH_OK) {
         char n1[300], tname[300];
         snprintf(n1, sizeof n1, "HR: hazard ratio (Cox model, %s ties), per unit of a continuous "
                                 "variable, against the reference level of a factor; CI: Wald.",
                  o->ties == COH_TIES_BRESLOW ? "Breslow" : "Efron");
-        const char *notes[1] = {n1};
+        const char *notes[2] = {n1, refs.s};
+        if (refs.s != NULL)
+            para(r, "%s", refs.s);
         snprintf(tname, sizeof tname, "cox_%s", c->name);
         st = table_files(r, tname, title, uni != NULL ? head : head3, ncol, cells, nr, sec, notes,
-                         1);
+                         refs.s != NULL ? 2 : 1);
     }
+    free(refs.s);
     free(sec);
-    if (st != COH_OK) {
-        free(cells);
-        free(store);
+    for (size_t i = 0; i < nr; i++)
+        free(cells[ncol * i]); /* the labels */
+    free(cells);
+    free(store);
+    if (st != COH_OK)
         goto done;
-    }
     {
         /* the multivariable model in a sentence: each coefficient's HR */
-        char sent[4000], lab[200];
-        in_sentence(ep->label != NULL ? ep->label : ep->name, lab, sizeof lab);
-        char sg[600] = "";
-        if (c->where != NULL)
-            subgroup_words(c->where, c->subgroup, sg, sizeof sg);
-        int len = snprintf(sent, sizeof sent, "In the multivariable model of %s (%zu patients, "
-                                              "%zu events%s%.600s), ",
-                           lab, f->n, f->n_events, c->where != NULL ? "; " : "", sg);
+        char *lab = sentence_label(ep->label != NULL ? ep->label : ep->name);
+        char *sg = c->where != NULL ? subgroup_words(c->where, c->subgroup) : NULL;
+        sbuf sent = {NULL, 0, 0, lab == NULL || (c->where != NULL && sg == NULL)};
+        sb_add(&sent, "In the multivariable model of %s (%zu patients, %zu events%s%s), ",
+               lab ? lab : "", f->n, f->n_events, c->where != NULL ? "; " : "", sg ? sg : "");
+        free(lab);
+        free(sg);
         if (d->p == 0)
-            len += snprintf(sent + len, sizeof sent - (size_t)len, "no variable was retained.");
-        for (size_t jj = 0; jj < d->p && len < (int)sizeof sent - 300; jj++) {
-            char name[200], hr[96], pb[32];
-            column_text(r, d, jj, name, sizeof name);
+            sb_add(&sent, "no variable was retained.");
+        for (size_t jj = 0; jj < d->p; jj++) {
+            char hr[96], pb[32];
+            char *name = column_label(r, d, jj);
             coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
             hr_text(cm.hr, cm.lower, cm.upper, hr, sizeof hr);
             p_text(r, cm.p, pb, sizeof pb);
-            len += snprintf(sent + len, sizeof sent - (size_t)len, "%s%s had HR %s, p %s%s",
-                            jj == 0 ? "" : jj + 1 == d->p ? " and " : "; ", name, hr,
-                            pb[0] == '<' ? "" : "= ", pb);
+            sent.oom = sent.oom || name == NULL;
+            sb_add(&sent, "%s%s had HR %s, p %s%s", jj == 0 ? "" : jj + 1 == d->p ? " and " : "; ",
+                   name ? name : "", hr, pb[0] == '<' ? "" : "= ", pb);
+            free(name);
         }
         if (d->p > 0)
-            len += snprintf(sent + len, sizeof sent - (size_t)len, ".");
-        para(r, "%s", sent);
-        if (result(r, sent) != COH_OK) {
+            sb_add(&sent, ".");
+        if (sent.oom || result(r, sent.s) != COH_OK) {
+            free(sent.s);
             st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
             goto done;
         }
+        para(r, "%s", sent.s);
+        free(sent.s);
     }
-    free(cells);
-    free(store);
     coh_json_key(&r->j, "multivariable");
     coh_json_object_begin(&r->j);
     coh_json_key(&r->j, "n");
@@ -1632,7 +1821,7 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
         for (size_t t = 0; t < d->n_terms; t++) {
             const char *heading_text = d->term_factor[t] ? label_of(r, d->term_names[t]) : NULL;
             if (d->term_factor[t] && d->term_ref[t] != NULL) {
-                snprintf(labels + 200 * n, 200, "%s", d->term_ref[t]);
+                utf8_copy(labels + 200 * n, 200, d->term_ref[t]);
                 rows[n] = (coh_plot_forest_row){labels + 200 * n, d->term_names[t],
                                                 heading_text, NAN, NAN, NAN, NAN, true, true, false};
                 heading_text = NULL;
@@ -1643,9 +1832,9 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
                 const char *col = d->col_names[jj];
                 size_t tl = strlen(d->term_names[t]);
                 if (d->term_factor[t] && strncmp(col, d->term_names[t], tl) == 0 && col[tl] == '=')
-                    snprintf(labels + 200 * n, 200, "%s", col + tl + 1);
+                    utf8_copy(labels + 200 * n, 200, col + tl + 1);
                 else
-                    snprintf(labels + 200 * n, 200, "%s", label_of(r, col));
+                    utf8_copy(labels + 200 * n, 200, label_of(r, col));
                 coh_cox_coef cm = coh_cox_coef_ci(f, jj, o->conf_level);
                 rows[n] = (coh_plot_forest_row){labels + 200 * n, d->term_names[t], heading_text,
                                                 cm.hr, cm.lower, cm.upper, cm.p, false,
@@ -1801,9 +1990,9 @@ static coh_status section_methods(runner *r)
              !selection ? ""
              : !screen ? "."
              : o->screen_rows == COH_SCREEN_AVAILABLE
-                 ? "; the entry screen used the univariable p-values shown (each term on its "
-                   "own complete cases), and the selection the patients complete in the terms "
-                   "that passed it."
+                 ? "; the entry screen used each term's univariable p on its own complete "
+                   "cases (as a univariable column shows it), and the selection the patients "
+                   "complete in the terms that passed it."
                  : "; the entry screen and the selection used the patients complete in every "
                    "candidate, and so do the univariable columns of models with a screen.");
     para(r, "p-values are two-sided, printed to %d significant digits.", o->p_digits);
@@ -1908,15 +2097,21 @@ static coh_status published_table(runner *r, FILE *f, FILE *m)
     fputs("| Result | Published | Reproduced |\n| --- | --- | --- |\n", m);
     for (size_t i = 0; i < s->n_published && st == COH_OK; i++) {
         const coh_study_published *p = &s->published[i];
-        bool fv, fl = true, fu = true, absent = false;
+        bool fv, fl = true, fu = true, absent = false, unused = false;
         double v = result_at(root, p->value, &fv, &absent);
-        double lo = p->lower != NULL ? result_at(root, p->lower, &fl, &absent) : NAN;
-        double hi = p->upper != NULL ? result_at(root, p->upper, &fu, &absent) : NAN;
+        double lo = p->lower != NULL ? result_at(root, p->lower, &fl, &unused) : NAN;
+        double hi = p->upper != NULL ? result_at(root, p->upper, &fu, &unused) : NAN;
         char cell[200];
-        if (absent) {
+        if (!fv && absent && p->optional) {
             /* e.g. a coefficient of a term the selection removed */
             snprintf(cell, sizeof cell, "not in these results");
             goto row;
+        }
+        if (fv && p->p_value && !isnan(v) && !(v >= 0 && v <= 1)) {
+            st = coh_error_set(r->err, COH_EPARSE,
+                               "%s:%zu:%zu: published '%s': '%s' is %g, not a p-value", s->file,
+                               p->pos.line, p->pos.column, p->label, p->value, v);
+            break;
         }
         if (!fv || !fl || !fu) {
             const char *bad = !fv ? p->value : !fl ? p->lower : p->upper;
@@ -1925,7 +2120,9 @@ static coh_status published_table(runner *r, FILE *f, FILE *m)
                                s->file, p->pos.line, p->pos.column, p->label, bad);
             break;
         }
-        if (isnan(v))
+        if (isnan(v) && p->p_value)
+            snprintf(cell, sizeof cell, "not computed");
+        else if (isnan(v))
             snprintf(cell, sizeof cell, "not reached");
         else if (p->p_value)
             p_text(r, v, cell, sizeof cell);
@@ -2091,8 +2288,19 @@ static size_t text_width(const char *s)
     return w;
 }
 
+/* Text for a terminal: control characters (tab, line break, escape) as
+ * '?', as the report's other formats show them. */
+static void term_puts(const char *s, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        fputc(ch < 0x20 || ch == 0x7F ? '?' : ch, out);
+    }
+}
+
 /* The headline results as plain text for a terminal: the published table
- * when the study has one (columns aligned), else the Results sentences. */
+ * when the study has one (columns aligned by characters), else the Results
+ * sentences. */
 static void summary_write(const runner *r, FILE *out)
 {
     const coh_study *s = r->s;
@@ -2114,14 +2322,15 @@ static void summary_write(const runner *r, FILE *out)
                 size_t n = strcspn(p, " \n\t");
                 if (n == 0)
                     break;
-                char word[512];
-                snprintf(word, sizeof word, "%.*s", (int)(n < 511 ? n : 511), p);
-                size_t ww = text_width(word);
+                size_t ww = 0;
+                for (size_t i = 0; i < n; i++)
+                    ww += ((unsigned char)p[i] & 0xC0) != 0x80;
                 if (col > 0 && col + 1 + ww > 76) {
                     fputc('\n', out);
                     col = 0;
                 }
-                fprintf(out, "%s%s", col == 0 ? "  " : " ", word);
+                fputs(col == 0 ? "  " : " ", out);
+                term_puts(p, n, out);
                 col += ww + 1;
                 p += n;
             }
@@ -2131,13 +2340,21 @@ static void summary_write(const runner *r, FILE *out)
         const char *head[3] = {"Result", "Published", "Reproduced"};
         for (size_t i = 0; i <= r->n_pub; i++) {
             const char *const *row = i == 0 ? head : (const char *const *)r->pub + 3 * (i - 1);
-            fprintf(out, "  %s%*s  %s%*s  %s\n", row[0], (int)(w[0] - text_width(row[0])), "",
-                    row[1], (int)(w[1] - text_width(row[1])), "", row[2]);
+            fputs("  ", out);
+            for (size_t c = 0; c < 3; c++) {
+                term_puts(row[c], strlen(row[c]), out);
+                if (c < 2)
+                    fprintf(out, "%*s  ", (int)(w[c] - text_width(row[c])), "");
+            }
+            fputc('\n', out);
         }
     } else if (r->n_results > 0) {
         fputs("\nResults\n", out);
-        for (size_t i = 0; i < r->n_results; i++)
-            fprintf(out, "  %s\n", r->results[i]);
+        for (size_t i = 0; i < r->n_results; i++) {
+            fputs("  ", out);
+            term_puts(r->results[i], strlen(r->results[i]), out);
+            fputc('\n', out);
+        }
     }
 }
 

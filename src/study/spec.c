@@ -1238,6 +1238,8 @@ static coh_status load_terms(const loader *L, coh_study_cox *c, const yaml_node_
         char ip[PATH_MAX_LEN];
         item_path(ip, sizeof ip, path, i);
         if (it->type == YAML_MAPPING_NODE) {
+            if ((st = check_keys(L, it, ip, row_keys)) != COH_OK)
+                break;
             if (section != NULL) {
                 st = fail_at(L, COH_EPARSE, pos_of(it),
                              "'%s': two sections in a row (the first at %zu:%zu has no term)",
@@ -1245,8 +1247,7 @@ static coh_status load_terms(const loader *L, coh_study_cox *c, const yaml_node_
                 break;
             }
             section_pos = pos_of(it);
-            if ((st = check_keys(L, it, ip, row_keys)) == COH_OK)
-                st = req_string(L, it, ip, "section", NAME_NONEMPTY, &section, NULL);
+            st = req_string(L, it, ip, "section", NAME_NONEMPTY, &section, NULL);
             continue;
         }
         if (it->type != YAML_SCALAR_NODE || is_null(it)) {
@@ -1458,8 +1459,8 @@ static const char *const top_keys[] = {"study",     "title",    "description", "
                                        "endpoints", "survival", "cox",         "options",
                                        "published", "published_note", NULL};
 
-static const char *const published_keys[] = {"label", "published", "value",  "lower",
-                                             "upper", "digits",    "scale",  "format", NULL};
+static const char *const published_keys[] = {"label",  "published", "value",  "lower",   "upper",
+                                             "digits", "scale",     "format", "optional", NULL};
 static const word format_words[] = {{"number", 0}, {"p", 1}, {NULL, 0}};
 
 static coh_status load_published(const loader *L, coh_study *s, const yaml_node_t *n)
@@ -1493,10 +1494,75 @@ static coh_status load_published(const loader *L, coh_study *s, const yaml_node_
             (st = opt_number(L, it, path, "scale", 0, true, 1e9, false, &p->scale)) != COH_OK)
             break;
         int fmt = 0;
-        if ((st = opt_word(L, it, path, "format", format_words, &fmt)) != COH_OK)
+        if ((st = opt_word(L, it, path, "format", format_words, &fmt)) != COH_OK ||
+            (st = opt_bool(L, it, path, "optional", &p->optional)) != COH_OK)
             break;
         p->p_value = fmt == 1;
+        if (p->p_value && (p->lower != NULL || p->upper != NULL ||
+                           lookup(L, it, "scale", NULL) != NULL ||
+                           lookup(L, it, "digits", NULL) != NULL)) {
+            st = fail_at(L, COH_EPARSE, p->pos,
+                         "'%s' has 'format: p': a p-value is shown as the report's p-values, "
+                         "without 'lower', 'upper', 'scale' or 'digits'", path);
+            break;
+        }
     }
+    return st;
+}
+
+/* The files of tables/ are one namespace: a descriptive table NAME, a
+ * survival analysis's km_NAME and a Cox model's cox_NAME must not name
+ * the same file (one would overwrite the other). */
+static coh_status check_table_files(const loader *L, const coh_study *s)
+{
+    size_t n = s->n_tables + s->n_km + s->n_cox;
+    char **names = calloc(n ? n : 1, sizeof *names);
+    const char **what = calloc(n ? n : 1, sizeof *what);
+    const coh_study_pos **pos = calloc(n ? n : 1, sizeof *pos);
+    coh_strmap seen;
+    coh_strmap_init(&seen);
+    coh_status st = COH_OK;
+    if (names == NULL || what == NULL || pos == NULL)
+        st = nomem(L);
+    size_t k = 0;
+    for (size_t i = 0; st == COH_OK && i < n; i++, k++) {
+        const char *name, *prefix;
+        if (i < s->n_tables) {
+            name = s->tables[i].name, prefix = "", what[k] = "table", pos[k] = &s->tables[i].pos;
+        } else if (i < s->n_tables + s->n_km) {
+            const coh_study_km *a = &s->km[i - s->n_tables];
+            name = a->name, prefix = "km_", what[k] = "survival", pos[k] = &a->pos;
+        } else {
+            const coh_study_cox *c = &s->cox[i - s->n_tables - s->n_km];
+            name = c->name, prefix = "cox_", what[k] = "cox", pos[k] = &c->pos;
+        }
+        size_t len = strlen(prefix) + strlen(name) + 1;
+        if ((names[k] = malloc(len)) == NULL) {
+            st = nomem(L);
+            break;
+        }
+        snprintf(names[k], len, "%s%s", prefix, name);
+        size_t first;
+        if (coh_strmap_get(&seen, names[k], &first)) {
+            st = fail_at(L, COH_EPARSE, *pos[k],
+                         "%s '%s' writes tables/%s.csv, as %s '%s' does (at %zu:%zu); rename one",
+                         what[k], name, names[k], what[first],
+                         first < s->n_tables ? s->tables[first].name
+                         : first < s->n_tables + s->n_km ? s->km[first - s->n_tables].name
+                                                         : s->cox[first - s->n_tables - s->n_km].name,
+                         pos[first]->line, pos[first]->column);
+            k++;
+            break;
+        }
+        if (coh_strmap_put(&seen, names[k], k) != COH_OK)
+            st = nomem(L);
+    }
+    for (size_t i = 0; i < k && names != NULL; i++)
+        free(names[i]);
+    free(names);
+    free(what);
+    free(pos);
+    coh_strmap_free(&seen);
     return st;
 }
 
@@ -1555,6 +1621,8 @@ static coh_status load_root(const loader *L, coh_study *s, const yaml_node_t *ro
         st = check_endpoints(L, s, root, "survival");
     if (st == COH_OK)
         st = check_endpoints(L, s, root, "cox");
+    if (st == COH_OK)
+        st = check_table_files(L, s);
     return st;
 }
 

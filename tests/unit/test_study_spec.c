@@ -504,6 +504,13 @@ static const bad_case bad_cases[] = {
     {"terms_last_section.yaml", COH_EPARSE,
      "11:9: 'cox[0].terms': the last section has no term after it"},
     {"terms_only_sections.yaml", COH_EPARSE, "9:12: 'cox[0].terms' has no term"},
+    {"terms_section_key.yaml", COH_EPARSE,
+     "9:34: unknown key 'heading' in 'cox[0].terms[1]' (expected one of: section)"},
+    {"published_p_digits.yaml", COH_EPARSE,
+     "5:5: 'published[0]' has 'format: p': a p-value is shown as the report's p-values, "
+     "without 'lower', 'upper', 'scale' or 'digits'"},
+    {"file_clash.yaml", COH_EPARSE,
+     "10:5: survival 'os' writes tables/km_os.csv, as table 'km_os' does (at 7:5); rename one"},
     {"screen_rows.yaml", COH_EPARSE,
      "5:16: 'options.screen_rows' wants one of: available, complete (found 'pairwise')"},
 };

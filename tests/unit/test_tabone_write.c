@@ -765,7 +765,7 @@ static char *zip_member(const char *path, const char *name)
 static void test_grid(void)
 {
     static const char *const head[] = {"Variable", "HR (95% CI)", "p"};
-    static const char *const cells[] = {"Index CRLM",      "",                "",
+    static const char *const cells[] = {"Index CRLM",      "not shown",       "",
                                         "Age, \"years\"",   "1.08 (0.77–1.51)", "0.66",
                                         "CEA, µg/l",        "1.01 (1.00–1.01)", "< 0.001",
                                         "A < B & C",        NULL,               "0.5"};
@@ -784,7 +784,8 @@ static void test_grid(void)
               "\"Age, \"\"years\"\"\",1.08 (0.77–1.51),0.66\n"
               "\"CEA, µg/l\",1.01 (1.00–1.01),< 0.001\n"
               "A < B & C,,0.5\n",
-              "grid CSV: header, rows, RFC 4180 quoting, NULL cells empty");
+              "grid CSV: header, rows, RFC 4180 quoting, NULL cells empty, a heading's first cell "
+              "only");
     free(out);
 
     const char *base = getenv("TMPDIR");
@@ -862,6 +863,30 @@ static void test_grid(void)
     check_int(coh_grid_write_csv(&g, NULL), COH_EINVAL, "CSV: no stream");
     fclose(f);
     free(out);
+    /* invalid UTF-8 is refused (the workbook's XML would not parse) */
+    static const char *const bad_cells[] = {"ok", "caf\xe9", "x"};
+    coh_grid bad = {NULL, head, 3, bad_cells, 1, NULL, NULL, 0};
+    check_int(coh_grid_write_xlsx(&bad, path, &err), COH_EENCODING, "invalid UTF-8: XLSX");
+    check_contains(err.msg, "not valid UTF-8", "says so");
+    f = open_memstream(&out, &len);
+    check_int(coh_grid_write_csv(&bad, f), COH_EENCODING, "invalid UTF-8: CSV");
+    fclose(f);
+    free(out);
+    /* a text longer than a cell holds is cut at 32767 characters */
+    {
+        size_t n = 40000;
+        char *big = malloc(2 * n + 1);
+        for (size_t i = 0; i < n; i++)
+            memcpy(big + 2 * i, "\xc3\xa9", 2);
+        big[2 * n] = '\0';
+        const char *bc[] = {big, "1", "2"};
+        coh_grid g2 = {big, head, 3, bc, 1, NULL, NULL, 0};
+        check_int(coh_grid_write_xlsx(&g2, path, &err), COH_OK, "a 40000-character title and cell");
+        char *ss = zip_member(path, "xl/sharedStrings.xml");
+        check(ss != NULL && strstr(ss, "\xc3\xa9\xe2\x80\xa6<") != NULL, "cut with an ellipsis");
+        free(ss);
+        free(big);
+    }
     coh_grid rows0 = g;
     rows0.nr = 0;
     rows0.cells = NULL;
