@@ -2,6 +2,7 @@
 #ifndef COHORT_CORE_H
 #define COHORT_CORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,10 @@
 char *coh_strdup(const char *s);
 /* Copy of the first `len` bytes of `s`, NUL-terminated. */
 char *coh_strndup(const char *s, size_t len);
+/* printf into a new string of its length; NULL when memory runs out (or
+ * the format fails). */
+char *coh_vstrprintf(const char *fmt, va_list ap);
+char *coh_strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Bytes [0, len) of `s` are well-formed UTF-8.  Returns the offset of the
  * first bad byte, or `len` when all are good. */

@@ -1,5 +1,6 @@
 /* util.c - strings and UTF-8 checks shared inside libcohort. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,27 @@
 char *coh_strdup(const char *s)
 {
     return s == NULL ? NULL : coh_strndup(s, strlen(s));
+}
+
+char *coh_vstrprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *s = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (s != NULL)
+        vsnprintf(s, (size_t)len + 1, fmt, ap);
+    return s;
+}
+
+char *coh_strprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = coh_vstrprintf(fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 char *coh_strndup(const char *s, size_t len)

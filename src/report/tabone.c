@@ -107,23 +107,6 @@ void coh_tabone_free(coh_tabone *tab)
 /* ---- text helpers ---------------------------------------------------- */
 
 /* printf into a new string; NULL when memory runs out. */
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (len < 0)
-        return NULL;
-    char *s = malloc((size_t)len + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)len + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 /* Append a printf-made string to a string list; COH_ENOMEM on failure. */
 static coh_status list_add(char ***v, size_t *n, const char *fmt, ...)
@@ -132,19 +115,13 @@ static coh_status list_add(char ***v, size_t *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
+    char *s = coh_vstrprintf(fmt, ap);
     va_end(ap);
-    if (len < 0)
-        return COH_EINTERNAL;
-    char *s = malloc((size_t)len + 1);
     char **nv = s == NULL ? NULL : realloc(*v, (*n + 1) * sizeof **v);
     if (nv == NULL) {
         free(s);
         return COH_ENOMEM;
     }
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)len + 1, fmt, ap);
-    va_end(ap);
     nv[*n] = s;
     *v = nv;
     (*n)++;
@@ -475,8 +452,8 @@ static const char *var_label(const coh_tabone_var *v, const coh_column *c)
 static char *count_text(double n, double pct, int pct_digits)
 {
     if (!isfinite(pct))
-        return str_printf("%.0f", n);
-    return str_printf("%.0f (%.*f%%)", n, pct_digits, pct);
+        return coh_strprintf("%.0f", n);
+    return coh_strprintf("%.0f (%.*f%%)", n, pct_digits, pct);
 }
 
 /* The Missing row of a variable: counts per column, no percentages. */
@@ -496,7 +473,7 @@ static coh_status missing_row(builder *b, const char *var, const double *miss)
     for (size_t k = 0; k < b->C; k++) {
         coh_tabone_cell *c = &b->tab->rows[ri].cells[k];
         c->n = miss[k];
-        if ((c->text = str_printf("%.0f", miss[k])) == NULL)
+        if ((c->text = coh_strprintf("%.0f", miss[k])) == NULL)
             return COH_ENOMEM;
     }
     return COH_OK;
@@ -774,15 +751,15 @@ static char *cont_text(int line, const cont_stats *o, int digits, bool date)
         fmt_value(o->median, digits, date, a, sizeof a);
         fmt_value(o->q1, digits, date, q1, sizeof q1);
         fmt_value(o->q3, digits, date, q3, sizeof q3);
-        return str_printf("%s (%s%s%s)", a, q1, range_sep(q1, q3, date), q3);
+        return coh_strprintf("%s (%s%s%s)", a, q1, range_sep(q1, q3, date), q3);
     case LINE_MEAN_SD:
         fmt_value(o->mean, digits, date, a, sizeof a);
         fmt_value(o->sd, digits, false, q1, sizeof q1);
-        return str_printf("%s (%s%s)", a, q1, date && isfinite(o->sd) ? " days" : "");
+        return coh_strprintf("%s (%s%s)", a, q1, date && isfinite(o->sd) ? " days" : "");
     default:
         fmt_value(o->min, digits, date, a, sizeof a);
         fmt_value(o->max, digits, date, q3, sizeof q3);
-        return str_printf("%s%s%s", a, range_sep(a, q3, date), q3);
+        return coh_strprintf("%s%s%s", a, range_sep(a, q3, date), q3);
     }
 }
 
@@ -922,7 +899,7 @@ static coh_status add_continuous(builder *b, const coh_tabone_var *v, const coh_
     size_t first = 0;
     for (int li = 0; li < n_lines; li++) {
         int line = lines[li];
-        char *label = li == 0 ? str_printf("%s, %s", var_label(v, col), line_name[line])
+        char *label = li == 0 ? coh_strprintf("%s, %s", var_label(v, col), line_name[line])
                               : coh_strdup(line_name[line]);
         if (label == NULL) {
             st = COH_ENOMEM;
@@ -1302,7 +1279,7 @@ coh_status coh_tabone_build(const coh_table *t, const coh_tabone_spec *spec, coh
     for (size_t k = 0; k < b.C; k++) {
         coh_tabone_cell *c = &tab->rows[ri].cells[k];
         c->n = tab->col_n[k];
-        if ((c->text = str_printf("%.0f", c->n)) == NULL) {
+        if ((c->text = coh_strprintf("%.0f", c->n)) == NULL) {
             st = COH_ENOMEM;
             goto fail;
         }

@@ -147,22 +147,6 @@ static void heading(runner *r, int level, const char *text, const char *id)
 }
 
 /* A paragraph, in both documents. */
-/* printf into a new string of its length (NULL when out of memory). */
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (buf == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(buf, (size_t)len + 1, fmt, ap);
-    va_end(ap);
-    return buf;
-}
 
 /* A growing string (sentences of any length); oom records a failure. */
 typedef struct sbuf {
@@ -178,26 +162,25 @@ static void sb_add(sbuf *b, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
+    char *piece = coh_vstrprintf(fmt, ap);
     va_end(ap);
-    if (len < 0) {
+    size_t len = piece != NULL ? strlen(piece) : 0;
+    if (piece != NULL && b->len + len + 1 > b->cap) {
+        size_t cap = (b->len + len + 1) * 2;
+        char *ns = realloc(b->s, cap);
+        if (ns != NULL) {
+            b->s = ns;
+            b->cap = cap;
+        }
+    }
+    if (piece == NULL || b->len + len + 1 > b->cap) {
+        free(piece);
         b->oom = true;
         return;
     }
-    if (b->len + (size_t)len + 1 > b->cap) {
-        size_t cap = (b->len + (size_t)len + 1) * 2;
-        char *ns = realloc(b->s, cap);
-        if (ns == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)len + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)len;
+    memcpy(b->s + b->len, piece, len + 1);
+    b->len += len;
+    free(piece);
 }
 
 static void para(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -205,14 +188,10 @@ static void para(runner *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
+    char *buf = coh_vstrprintf(fmt, ap);
     va_end(ap);
-    char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
     if (buf == NULL)
         return; /* out of memory: the paragraph is left out, the run goes on */
-    va_start(ap, fmt);
-    vsnprintf(buf, (size_t)len + 1, fmt, ap);
-    va_end(ap);
     fputs("<p>", r->html);
     html_esc(r->html, buf);
     fputs("</p>\n", r->html);
@@ -501,7 +480,7 @@ static const coh_study_endpoint *endpoint(const coh_study *s, const char *name)
  * but "OS" and "CEA level" stay); allocated (NULL when out of memory). */
 static char *sentence_label(const char *label)
 {
-    char *buf = xprintf("%s", label);
+    char *buf = coh_strprintf("%s", label);
     if (buf != NULL && buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
         buf[0] = (char)(buf[0] - 'A' + 'a');
     return buf;
@@ -527,8 +506,8 @@ static const char *label_of(const runner *r, const char *name)
 static char *subgroup_words(const char *where, const char *words)
 {
     if (words != NULL)
-        return xprintf("%s", words);
-    return xprintf("the patients with %s", where);
+        return coh_strprintf("%s", words);
+    return coh_strprintf("the patients with %s", where);
 }
 
 /* "Subgroup: ..." under an analysis's heading: the words and the SQL. */
@@ -907,46 +886,47 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
         goto done;
     }
-    head[0] = xprintf("%s", by != NULL ? label_of(r, by) : "Group");
-    head[1] = xprintf("n");
-    head[2] = xprintf("Events");
+    head[0] = coh_strprintf("%s", by != NULL ? label_of(r, by) : "Group");
+    head[1] = coh_strprintf("n");
+    head[2] = coh_strprintf("Events");
     if (none)
-        head[3] = xprintf("Median%s%s", unit[0] ? ", " : "", unit);
+        head[3] = coh_strprintf("Median%s%s", unit[0] ? ", " : "", unit);
     else
-        head[3] = xprintf("Median%s%s (%g%% CI)", unit[0] ? ", " : "", unit,
+        head[3] = coh_strprintf("Median%s%s (%g%% CI)", unit[0] ? ", " : "", unit,
                           100 * o->conf_level);
     for (size_t t = 0; t < a->n_times; t++) {
         char tb[32];
         num(a->times[t], tb, sizeof tb);
         if (none)
-            head[4 + t] = xprintf("At %s%s%s (%%)", tb, unit[0] ? " " : "", unit);
+            head[4 + t] = coh_strprintf("At %s%s%s (%%)", tb, unit[0] ? " " : "", unit);
         else
-            head[4 + t] = xprintf("At %s%s%s (%%, %g%% CI)", tb, unit[0] ? " " : "", unit,
+            head[4 + t] = coh_strprintf("At %s%s%s (%%, %g%% CI)", tb, unit[0] ? " " : "", unit,
                                   100 * o->conf_level);
     }
     if (a->followup) {
         if (none)
-            head[nc - 2] = xprintf("Follow-up, median (reverse KM)");
+            head[nc - 2] = coh_strprintf("Follow-up, median (reverse KM)");
         else
-            head[nc - 2] = xprintf("Follow-up, median (reverse KM, %g%% CI)", 100 * o->conf_level);
-        head[nc - 1] = xprintf("Follow-up of survivors, median (IQR)");
+            head[nc - 2] =
+                coh_strprintf("Follow-up, median (reverse KM, %g%% CI)", 100 * o->conf_level);
+        head[nc - 1] = coh_strprintf("Follow-up of survivors, median (IQR)");
     }
     for (size_t k = 0; k < G; k++) {
         char **row = cells + k * nc, qt[128];
-        row[0] = xprintf("%s", by != NULL ? sd->group_names[k] : "All patients");
-        row[1] = xprintf("%zu", g[k].km->n);
-        row[2] = xprintf("%zu", g[k].km->n_events);
+        row[0] = coh_strprintf("%s", by != NULL ? sd->group_names[k] : "All patients");
+        row[1] = coh_strprintf("%zu", g[k].km->n);
+        row[2] = coh_strprintf("%zu", g[k].km->n_events);
         quantile_text(r, &g[k].median, false, qt, sizeof qt);
-        row[3] = xprintf("%s", qt);
+        row[3] = coh_strprintf("%s", qt);
         for (size_t t = 0; t < a->n_times; t++) {
             const coh_km_at *at = &g[k].at[t];
             if (isnan(at->surv) || at->beyond)
-                row[4 + t] = xprintf(DASH);
+                row[4 + t] = coh_strprintf(DASH);
             else if (isnan(at->lower) || isnan(at->upper))
-                row[4 + t] = xprintf("%.0f", 100 * at->surv);
+                row[4 + t] = coh_strprintf("%.0f", 100 * at->surv);
             else
-                row[4 + t] = xprintf("%.0f (%.0f" DASH "%.0f)", 100 * at->surv, 100 * at->lower,
-                                     100 * at->upper);
+                row[4 + t] = coh_strprintf("%.0f (%.0f" DASH "%.0f)", 100 * at->surv,
+                                           100 * at->lower, 100 * at->upper);
         }
         if (a->followup) {
             char m[32], q1[32], q3[32];
@@ -954,11 +934,11 @@ static coh_status one_km(runner *r, const coh_study_km *a)
             num(g[k].fu.alive_q25, q1, sizeof q1);
             num(g[k].fu.alive_q75, q3, sizeof q3);
             if (g[k].fu.n_alive == 0)
-                row[nc - 1] = xprintf("no survivors");
+                row[nc - 1] = coh_strprintf("no survivors");
             else
-                row[nc - 1] = xprintf("%s (%s" DASH "%s)", m, q1, q3);
+                row[nc - 1] = coh_strprintf("%s (%s" DASH "%s)", m, q1, q3);
             quantile_text(r, &g[k].fu.median, false, qt, sizeof qt);
-            row[nc - 2] = xprintf("%s", qt);
+            row[nc - 2] = coh_strprintf("%s", qt);
         }
     }
     bool oom = false;
@@ -1301,7 +1281,7 @@ static coh_status default_refs(runner *r, const coh_study_cox *c, const coh_stud
                 if (mask[i] && (!any || col->num[i] < lo))
                     lo = col->num[i], any = true;
             if (any) {
-                char *t = xprintf("%.17g", lo);
+                char *t = coh_strprintf("%.17g", lo);
                 if (t == NULL)
                     st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
                 else
@@ -1326,15 +1306,15 @@ static char *column_label(runner *r, const coh_design *d, size_t j)
     const char *col = d->col_names[j];
     size_t tl = strlen(term);
     if (strncmp(col, term, tl) == 0 && col[tl] == '=')
-        return xprintf("%s: %s", label_of(r, term), col + tl + 1);
+        return coh_strprintf("%s: %s", label_of(r, term), col + tl + 1);
     if (strcmp(col, term) == 0) {
         /* a continuous term: its unit, the HR's step */
         const coh_study_variable *v = variable(r->s, term);
         if (v != NULL && v->unit != NULL && !d->term_factor[d->col_term[j]])
-            return xprintf("%s (%s)", label_of(r, term), v->unit);
-        return xprintf("%s", label_of(r, term));
+            return coh_strprintf("%s (%s)", label_of(r, term), v->unit);
+        return coh_strprintf("%s", label_of(r, term));
     }
-    return xprintf("%s", col);
+    return coh_strprintf("%s", col);
 }
 
 /* `src` into dst[size], cut at a character boundary when it does not fit
@@ -1428,7 +1408,7 @@ static size_t section_row(const coh_study_cox *c, size_t ci, size_t *next, char 
         cells[5 * nr + k] = row + CELL * k;
         row[CELL * k] = '\0';
     }
-    cells[5 * nr] = xprintf("%s", h); /* owned, as every row's first cell */
+    cells[5 * nr] = coh_strprintf("%s", h); /* owned, as every row's first cell */
     sec[nr] = 1;
     return nr + 1;
 }
