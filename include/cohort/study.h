@@ -120,6 +120,8 @@ typedef struct coh_study_km {
     size_t n_times;
     bool followup;       /* median follow-up (default true) */
     bool ci;             /* bands in the figure */
+    int median_ci;       /* -1: options.median_ci; 0: Brookmeyer-Crowley; 1: SPSS */
+    double x_max, x_step; /* the figure's time axis; NAN: automatic */
     coh_study_pos pos;
 } coh_study_km;
 

@@ -753,12 +753,12 @@ static coh_status km_csv(const void *ctx, FILE *out)
 /* Median follow-up: the reverse Kaplan-Meier median with the study's
  * median interval (R's or SPSS's, as for survival medians), and the
  * survivors' own times. */
-static coh_status followup(const coh_study_options *o, const double *time, const uint8_t *event,
-                           size_t n, coh_km_followup *out)
+static coh_status followup(const coh_study_options *o, bool spss, const double *time,
+                           const uint8_t *event, size_t n, coh_km_followup *out)
 {
     coh_km *rev = NULL;
     coh_status st = coh_km_followup_fit(time, event, n, o->conf_type, o->conf_level, out,
-                                        o->median_ci_spss ? &rev : NULL);
+                                        spss ? &rev : NULL);
     if (st == COH_OK && rev != NULL)
         st = coh_km_median_spss(rev, &out->median);
     coh_km_free(rev);
@@ -776,6 +776,9 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     if (ep == NULL)
         return coh_error_set(r->err, COH_EINVAL, "%s: no endpoint '%s'", what, a->endpoint);
     const char *by = group_of(r, a->by);
+    /* the interval of the medians (and of follow-up): the analysis's own
+     * median_ci, else the study's */
+    bool spss = a->median_ci >= 0 ? a->median_ci == 1 : o->median_ci_spss;
     uint8_t *keep = NULL;
     coh_status st = subgroup(r, a->where, what, &keep);
     if (st != COH_OK)
@@ -810,7 +813,7 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         st = coh_km_fit(sd->g_time + lo, sd->g_event + lo, hi - lo, o->conf_type, o->conf_level,
                         &g[k].km);
         if (st == COH_OK)
-            st = o->median_ci_spss ? coh_km_median_spss(g[k].km, &g[k].median)
+            st = spss ? coh_km_median_spss(g[k].km, &g[k].median)
                                    : coh_km_median_r(g[k].km, &g[k].median);
         if (st == COH_OK && a->n_times > 0) {
             g[k].at = calloc(a->n_times, sizeof *g[k].at);
@@ -818,12 +821,12 @@ static coh_status one_km(runner *r, const coh_study_km *a)
                                  : coh_km_at_times(g[k].km, a->times, a->n_times, g[k].at);
         }
         if (st == COH_OK && a->followup)
-            st = followup(o, sd->g_time + lo, sd->g_event + lo, hi - lo, &g[k].fu);
+            st = followup(o, spss, sd->g_time + lo, sd->g_event + lo, hi - lo, &g[k].fu);
         curves[k].label = sd->group_names[k];
         curves[k].km = g[k].km;
     }
     if (st == COH_OK && a->followup)
-        st = followup(o, sd->a_time, sd->a_event, sd->n, &fu_all);
+        st = followup(o, spss, sd->a_time, sd->a_event, sd->n, &fu_all);
     coh_test_spec tspec = {o->test, 0, 0};
     if (st == COH_OK && G >= 2)
         st = coh_survdiff(sd->s_time, sd->s_event, sd->s_group, NULL, sd->n, G, &tspec, &test);
@@ -850,6 +853,8 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     ks.n_curves = G;
     ks.unit = ep->unit;
     ks.ci = a->ci;
+    ks.x_max = a->x_max;
+    ks.x_step = a->x_step;
     ks.annotation = annot[0] ? annot : NULL;
     char ytitle[200];
     snprintf(ytitle, sizeof ytitle, "%s (%%)", ep->label != NULL ? ep->label : ep->name);
@@ -955,7 +960,7 @@ static coh_status one_km(runner *r, const coh_study_km *a)
             snprintf(n1, sizeof n1, "Median: Kaplan-Meier.");
         else
             snprintf(n1, sizeof n1, "Median (%g%% CI): Kaplan-Meier, %s.", 100 * o->conf_level,
-                     o->median_ci_spss ? "SPSS's symmetric interval"
+                     spss ? "SPSS's symmetric interval"
                                        : "Brookmeyer-Crowley interval");
         snprintf(n2, sizeof n2, "Follow-up: reverse Kaplan-Meier median; survivors: the "
                                 "patients without the event.");
@@ -1030,6 +1035,8 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     coh_json_string(&r->j, by);
     coh_json_key(&r->j, "where");
     coh_json_string(&r->j, a->where);
+    coh_json_key(&r->j, "median_ci");
+    coh_json_string(&r->j, spss ? "spss" : "brookmeyer-crowley");
     coh_json_key(&r->j, "n");
     coh_json_int(&r->j, (int64_t)sd->n);
     coh_json_key(&r->j, "groups");
@@ -1958,6 +1965,24 @@ static coh_status section_methods(runner *r)
              test_name(o->test),
              followup ? " Follow-up is the median time of the patients without the event, "
                         "with the reverse Kaplan-Meier estimate." : "");
+    {
+        /* analyses whose median interval is not the study's */
+        sbuf other = {NULL, 0, 0, false};
+        size_t n_other = 0;
+        for (size_t i = 0; i < s->n_km; i++)
+            if (s->km[i].median_ci >= 0 && (s->km[i].median_ci == 1) != o->median_ci_spss) {
+                const coh_study_km *a = &s->km[i];
+                sb_add(&other, "%s%s", n_other++ ? "; " : "", a->title ? a->title : a->name);
+            }
+        if (n_other > 0 && !other.oom)
+            para(r, "In %s, medians and median follow-up have instead %s: %s.",
+                 n_other > 1 ? "these analyses" : "this analysis",
+                 o->median_ci_spss ? "the Brookmeyer-Crowley interval, as R's survival package"
+                                   : "symmetric intervals from Collett's standard error, as "
+                                     "SPSS prints them",
+                 other.s);
+        free(other.s);
+    }
     if (s->n_cox > 0)
         para(r, "Hazard ratios come from Cox proportional hazards models (%s's method for tied "
                 "event times) with Wald %g%% confidence intervals.%s%s%s Proportional hazards "

@@ -1141,8 +1141,11 @@ static coh_status load_endpoints(const loader *L, coh_study *s, const yaml_node_
     return st;
 }
 
-static const char *const km_keys[] = {"name",  "endpoint", "title", "by",   "where",
-                                      "subgroup", "times", "followup", "ci", NULL};
+static const char *const km_keys[] = {"name",     "endpoint", "title",     "by",
+                                      "where",    "subgroup", "times",     "followup",
+                                      "ci",       "median_ci", "x_max",    "x_step",
+                                      NULL};
+static const word median_ci_words[] = {{"brookmeyer-crowley", 0}, {"spss", 1}, {NULL, 0}};
 
 static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t *n)
 {
@@ -1153,8 +1156,12 @@ static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t
     if ((s->km = calloc(len, sizeof *s->km)) == NULL)
         return nomem(L);
     s->n_km = len;
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len; i++) {
         s->km[i].followup = true;
+        s->km[i].median_ci = -1; /* the study's option */
+        s->km[i].x_max = NAN;
+        s->km[i].x_step = NAN;
+    }
     name_set names = {0};
     for (size_t i = 0; i < len && st == COH_OK; i++) {
         const yaml_node_t *it = seq_item(L, n, i);
@@ -1172,7 +1179,10 @@ static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t
             (st = opt_string(L, it, path, "where", NAME_NONEMPTY, &k->where)) != COH_OK ||
             (st = opt_subgroup(L, it, path, k->where, &k->subgroup)) != COH_OK ||
             (st = opt_bool(L, it, path, "followup", &k->followup)) != COH_OK ||
-            (st = opt_bool(L, it, path, "ci", &k->ci)) != COH_OK)
+            (st = opt_bool(L, it, path, "ci", &k->ci)) != COH_OK ||
+            (st = opt_word(L, it, path, "median_ci", median_ci_words, &k->median_ci)) != COH_OK ||
+            (st = opt_number(L, it, path, "x_max", 0, true, 1e12, false, &k->x_max)) != COH_OK ||
+            (st = opt_number(L, it, path, "x_step", 0, true, 1e12, false, &k->x_step)) != COH_OK)
             break;
         yaml_node_t *times = lookup(L, it, "times", NULL);
         if (times == NULL)
@@ -1338,7 +1348,6 @@ static const word conf_words[] = {{"log", COH_CONF_LOG},       {"log-log", COH_C
                                   {"plain", COH_CONF_PLAIN},   {"logit", COH_CONF_LOGIT},
                                   {"arcsin", COH_CONF_ARCSIN}, {"none", COH_CONF_NONE},
                                   {NULL, 0}};
-static const word median_ci_words[] = {{"brookmeyer-crowley", 0}, {"spss", 1}, {NULL, 0}};
 static const word test_words[] = {{"logrank", COH_TEST_LOGRANK},
                                   {"peto", COH_TEST_PETO},
                                   {"gehan", COH_TEST_GEHAN},

@@ -269,6 +269,8 @@ static void test_full_analyses(const coh_study *s)
         check_str(r->by, NULL, "km 1 by: the groups");
         check(r->times == NULL && r->n_times == 0, "km 1 times");
         check(r->followup, "km 1 followup default");
+        check_int(r->median_ci, -1, "km 1 median_ci: the study's");
+        check(isnan(r->x_max) && isnan(r->x_step), "km 1 time axis automatic");
         check(!r->ci, "km 1 ci default");
     }
 
@@ -509,6 +511,10 @@ static const bad_case bad_cases[] = {
     {"published_p_digits.yaml", COH_EPARSE,
      "5:5: 'published[0]' has 'format: p': a p-value is shown as the report's p-values, "
      "without 'lower', 'upper', 'scale' or 'digits'"},
+    {"km_median_ci.yaml", COH_EPARSE,
+     "9:16: 'survival[0].median_ci' wants one of: brookmeyer-crowley, spss (found 'sas')"},
+    {"km_x_max.yaml", COH_EPARSE,
+     "9:12: 'survival[0].x_max' wants a number above 0 and at most 1e+12, found '0'"},
     {"file_clash.yaml", COH_EPARSE,
      "10:5: survival 'os' writes tables/km_os.csv, as table 'km_os' does (at 7:5); rename one"},
     {"screen_rows.yaml", COH_EPARSE,

@@ -36,11 +36,32 @@ for (s in J$sources) add("flow", paste("source rows", s$name), flow[[which(sappl
 endp <- list(hdfs = c("hdfs_months","hdfs_event"), os = c("os_months","os_event"))
 lv <- list(haip = c("No HAIP","HAIP"), source = c("Erasmus MC","MSKCC"),
            procedure_group = c("Resection with or without ablation","Ablation only"))
-km_group <- function(sub, tv, ev, jg, tag, times) {
+# SPSS's median and its symmetric interval (docs/methods.md 5.3, Collett
+# 2015 2.4.2): t50 the first event time with S <= 0.5; SE = se S(t50) / f,
+# f = (S(u) - S(l)) / (l - u), u the last event time with S >= 0.55 (time
+# 0 if none), l the first with S <= 0.45; no l, no interval.
+spss_median <- function(fit) {
+  ev <- fit$n.event > 0
+  t <- fit$time[ev]; S <- fit$surv[ev]; se <- (fit$std.err * fit$surv)[ev]
+  k <- which(S <= 0.5)[1]
+  if (is.na(k)) return(list(quantile = NA, lower = NA, upper = NA))
+  t50 <- t[k]
+  iu <- which(S >= 0.55); u <- if (length(iu)) t[max(iu)] else 0
+  Su <- if (length(iu)) S[max(iu)] else 1
+  il <- which(S <= 0.45)[1]
+  if (is.na(il)) return(list(quantile = t50, lower = NA, upper = NA))
+  f <- (Su - S[il]) / (t[il] - u)
+  h <- qnorm(0.975) * se[k] / f
+  list(quantile = t50, lower = t50 - h, upper = t50 + h)
+}
+median_of <- function(fit, spss) if (spss) spss_median(fit) else {
+  q <- quantile(fit, 0.5); list(quantile = q$quantile, lower = q$lower, upper = q$upper) }
+
+km_group <- function(sub, tv, ev, jg, tag, times, spss = FALSE) {
   fit <- survfit(Surv(sub[[tv]], sub[[ev]]) ~ 1, conf.type = "log")
   add("km n/events", paste(tag, "n"), nrow(sub), jg$n)
   add("km n/events", paste(tag, "events"), sum(sub[[ev]]), jg$events)
-  q <- quantile(fit, 0.5)
+  q <- median_of(fit, spss)
   add("km median", paste(tag, "median"), q$quantile, jg$median$estimate)
   add("km median CI", paste(tag, "median lower"), q$lower, jg$median$lower)
   add("km median CI", paste(tag, "median upper"), q$upper, jg$median$upper)
@@ -52,12 +73,12 @@ km_group <- function(sub, tv, ev, jg, tag, times) {
     add("km surv CI", paste(tag, "S upper", times[k]), s$upper[k], ja$upper)
     add("km n/events", paste(tag, "n.risk", times[k]), s$n.risk[k], ja$n_risk)
   }
-  fu_check(sub, tv, ev, jg$followup, tag)
+  fu_check(sub, tv, ev, jg$followup, tag, spss)
 }
-fu_check <- function(sub, tv, ev, jf, tag) {
+fu_check <- function(sub, tv, ev, jf, tag, spss = FALSE) {
   if (is.null(jf)) return(invisible())   # followup: false
   rf <- survfit(Surv(sub[[tv]], 1 - sub[[ev]]) ~ 1, conf.type = "log")
-  q <- quantile(rf, 0.5)
+  q <- median_of(rf, spss)
   add("reverse-KM median", paste(tag, "revKM median"), q$quantile, jf$reverse_km_median)
   add("reverse-KM CI", paste(tag, "revKM lower"), q$lower, jf$reverse_km_lower)
   add("reverse-KM CI", paste(tag, "revKM upper"), q$upper, jf$reverse_km_upper)
@@ -72,13 +93,14 @@ for (js in J$survival) {
   sub <- d
   if (!is.null(js$where)) { stopifnot(js$where == "sys_rec = 'Yes'"); sub <- d[!is.na(d$sys_rec) & d$sys_rec == "Yes", ] }
   times <- sapply(js$groups[[1]]$at, `[[`, "time")
+  spss <- identical(js$median_ci, "spss")
   add("km n/events", paste(js$name, "N"), nrow(sub), js$n)
   if (is.null(js$by)) {
-    km_group(sub, tv, ev, js$groups[[1]], js$name, times)
+    km_group(sub, tv, ev, js$groups[[1]], js$name, times, spss)
   } else {
     by <- js$by; sub <- sub[!is.na(sub[[by]]), ]
-    for (g in lv[[by]]) km_group(sub[sub[[by]] == g, ], tv, ev, byname(js$groups, "group", g), paste(js$name, g), times)
-    fu_check(sub, tv, ev, js$followup, paste(js$name, "overall"))
+    for (g in lv[[by]]) km_group(sub[sub[[by]] == g, ], tv, ev, byname(js$groups, "group", g), paste(js$name, g), times, spss)
+    fu_check(sub, tv, ev, js$followup, paste(js$name, "overall"), spss)
     sd <- survdiff(Surv(sub[[tv]], sub[[ev]]) ~ factor(sub[[by]], levels = lv[[by]]))
     df <- length(sd$n) - 1
     add("log-rank chisq", paste(js$name, "chisq"), sd$chisq, js$test$chisq)
