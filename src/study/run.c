@@ -20,9 +20,11 @@
  * that states the run date (and results.json's "run_date").
  */
 #define _XOPEN_SOURCE 700 /* nftw */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2276,6 +2278,83 @@ static coh_status replaceable(const char *dir, coh_error *err)
                          "replaced: give --out a new folder", dir);
 }
 
+/* A run's temporary folder holds this file: the process that writes it,
+ * and the machine, so that a later run can tell a folder left by a run
+ * that was killed (SIGKILL, power loss) from one still being written. */
+#define RUN_MARKER ".cohort-run"
+
+static void run_marker_write(const char *dir)
+{
+    char path[1200], host[256] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, RUN_MARKER);
+    gethostname(host, sizeof host - 1);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fprintf(f, "%ld %s\n", (long)getpid(), host);
+        fclose(f);
+    }
+}
+
+/* Remove the temporary folders OUT.tmp-XXXXXX that earlier runs into OUT
+ * left behind: only those holding a run marker of this machine whose
+ * process no longer exists (anything else is left alone). */
+static void sweep_stale(const char *out_dir)
+{
+    char dir[1100], prefix[1100];
+    const char *slash = strrchr(out_dir, '/');
+    if (slash == NULL) {
+        snprintf(dir, sizeof dir, ".");
+        snprintf(prefix, sizeof prefix, "%s.tmp-", out_dir);
+    } else {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - out_dir), out_dir);
+        if (dir[0] == '\0')
+            snprintf(dir, sizeof dir, "/");
+        snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    struct dirent *e;
+    size_t pl = strlen(prefix);
+    /* an older report moved aside (OUT.old-XXXXXX) by a run killed before it
+     * removed it: only when OUT itself holds a report */
+    char old_prefix[1100], marker[1200];
+    snprintf(old_prefix, sizeof old_prefix, "%.*sold-", (int)(pl - 4), prefix);
+    snprintf(marker, sizeof marker, "%s/%s", out_dir, REPORT_MARKER);
+    struct stat sb;
+    bool out_is_report = stat(marker, &sb) == 0;
+    size_t ol = strlen(old_prefix);
+    while ((e = readdir(d)) != NULL) {
+        if (out_is_report && strncmp(e->d_name, old_prefix, ol) == 0 &&
+            strlen(e->d_name) == ol + 6) {
+            char p[2300], m[2400];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            snprintf(m, sizeof m, "%s/%s", p, REPORT_MARKER);
+            if (stat(m, &sb) == 0)
+                rm_tree(p);
+            continue;
+        }
+        if (strncmp(e->d_name, prefix, pl) != 0 || strlen(e->d_name) != pl + 6)
+            continue;
+        char path[2300], mk[2400], h[256] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(mk, sizeof mk, "%s/%s", path, RUN_MARKER);
+        FILE *f = fopen(mk, "r");
+        long pid = 0;
+        int got = f != NULL ? fscanf(f, "%ld %255s", &pid, h) : 0;
+        if (f != NULL)
+            fclose(f);
+        if (got != 2 || pid <= 0 || strcmp(h, host) != 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* still running (or not ours to judge) */
+        rm_tree(path);
+    }
+    closedir(d);
+}
+
 static void today(char *buf, size_t size)
 {
     time_t now = time(NULL);
@@ -2407,6 +2486,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     char tmp[1100], path[1200];
     if ((st = make_parents(out_dir, err)) != COH_OK || (st = replaceable(out_dir, err)) != COH_OK)
         goto fail;
+    sweep_stale(out_dir);
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out_dir);
     if (mkdtemp(tmp) == NULL) {
         st = coh_error_set(err, COH_EIO, "%s: cannot create the output folder: %s", out_dir,
@@ -2414,6 +2494,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
         goto fail;
     }
     r.dir = tmp;
+    run_marker_write(tmp);
     chmod(tmp, 0755);
     snprintf(path, sizeof path, "%s/tables", tmp);
     bool ok = mkdir(path, 0755) == 0;
@@ -2520,7 +2601,8 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
         goto fail;
     }
     /* into place: an older report moves aside first and goes only once the
-     * new one is there */
+     * new one is there; the run marker is not part of the report */
+    unlink(out_path(&r, path, sizeof path, RUN_MARKER));
     char old[1100] = "";
     struct stat sb;
     if (lstat(out_dir, &sb) == 0) {
