@@ -26,6 +26,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2363,12 +2364,43 @@ static void today(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%d", &tm);
 }
 
-/* Display width of UTF-8 text: its code points. */
+/* Columns a code point takes in a terminal: 0 for combining marks, 2
+ * for East Asian wide and fullwidth ones (the main blocks of Unicode's
+ * EastAsianWidth W and F), 1 otherwise. */
+static size_t cp_width(uint32_t c)
+{
+    if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+        (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F) || c == 0x200B ||
+        c == 0x200D)
+        return 0;
+    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+        (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+        (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+        (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+        (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+/* Display width of UTF-8 text in a terminal (the summary's columns). */
 static size_t text_width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t c = *p;
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (n > 1) {
+            c &= (uint32_t)(0x7F >> n);
+            for (size_t k = 1; k < n && (p[k] & 0xC0) == 0x80; k++)
+                c = (c << 6) | (p[k] & 0x3F);
+        }
+        w += cp_width(c);
+        for (size_t k = 0; k < n && *p; k++)
+            p++;
+    }
     return w;
 }
 
@@ -2406,9 +2438,9 @@ static void summary_write(const runner *r, FILE *out)
                 size_t n = strcspn(p, " \n\t");
                 if (n == 0)
                     break;
-                size_t ww = 0;
-                for (size_t i = 0; i < n; i++)
-                    ww += ((unsigned char)p[i] & 0xC0) != 0x80;
+                char *word = coh_strndup(p, n);
+                size_t ww = word != NULL ? text_width(word) : n;
+                free(word);
                 if (col > 0 && col + 1 + ww > 76) {
                     fputc('\n', out);
                     col = 0;
