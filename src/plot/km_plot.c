@@ -53,6 +53,7 @@
 #include <strings.h>
 
 #include "cohort/table.h"
+#include "core/core.h"
 #include "plot/canvas.h"
 
 #define KM_MAX_CURVES 8
@@ -809,9 +810,9 @@ coh_status coh_plot_km(const coh_plot_km_spec *spec, const char *path, coh_plot_
     if (spec->x_title != NULL) {
         ellipsize(c, spec->x_title, &ts, L->x1 - L->x0, buf, sizeof buf);
     } else if (spec->unit != NULL && spec->unit[0] != '\0') {
-        char t[300];
-        snprintf(t, sizeof t, "Time (%s)", spec->unit);
-        ellipsize(c, t, &ts, L->x1 - L->x0, buf, sizeof buf);
+        char *t = coh_strprintf("Time (%s)", spec->unit);
+        ellipsize(c, t != NULL ? t : "Time", &ts, L->x1 - L->x0, buf, sizeof buf);
+        free(t);
     } else {
         snprintf(buf, sizeof buf, "Time");
     }

@@ -572,8 +572,9 @@ coh_status coh_cox_select(const coh_table *t, const coh_cox_spec *surv,
         else
             st = coh_error_set(err, COH_EDOMAIN,
                                "no patient has a value of every candidate term: there are no "
-                               "rows to select on (screen_rows available screens each term on "
-                               "its own rows)");
+                               "rows to select on%s",
+                               so->entry_screen > 0 ? " (screen_rows available screens each "
+                                                      "term on its own rows)" : "");
         goto done;
     }
     selection s = {t, surv, spec, o, so, allowed, in, r, err};

@@ -499,12 +499,13 @@ static size_t dummy_level(const var_info *vi, size_t q)
 }
 
 /* Name of column q of variable vi: "age", or "sex=female". */
-static void var_col_name(const var_info *vi, size_t q, char *buf, size_t size)
+/* The name of column q of variable vi ("sex=male", "age"), allocated to
+ * its length (NULL when out of memory). */
+static char *var_col_name(const var_info *vi, size_t q)
 {
     if (vi->factor)
-        snprintf(buf, size, "%s=%s", vi->c->name, vi->text[dummy_level(vi, q)]);
-    else
-        snprintf(buf, size, "%s", vi->c->name);
+        return coh_strprintf("%s=%s", vi->c->name, vi->text[dummy_level(vi, q)]);
+    return coh_strdup(vi->c->name);
 }
 
 /* Value of column q of variable vi at row i. */
@@ -596,15 +597,14 @@ static coh_status design_new(const coh_design_spec *spec, const resolved *r, coh
         /* R's model.matrix: the first part varies fastest */
         for (size_t qb = 0; qb < nb; qb++)
             for (size_t qa = 0; qa < na; qa++) {
-                char sa[300], sb[300], name[620];
-                var_col_name(a, qa, sa, sizeof sa);
-                if (b != NULL) {
-                    var_col_name(b, qb, sb, sizeof sb);
-                    snprintf(name, sizeof name, "%s:%s", sa, sb);
-                } else {
-                    snprintf(name, sizeof name, "%s", sa);
-                }
-                if ((d->col_names[j] = coh_strdup(name)) == NULL)
+                char *sa = var_col_name(a, qa), *sb = b != NULL ? var_col_name(b, qb) : NULL;
+                char *name = sa == NULL || (b != NULL && sb == NULL) ? NULL
+                             : b != NULL ? coh_strprintf("%s:%s", sa, sb)
+                                         : sa;
+                if (name != sa)
+                    free(sa);
+                free(sb);
+                if ((d->col_names[j] = name) == NULL)
                     goto oom;
                 d->col_term[j] = k;
                 d->p = ++j;

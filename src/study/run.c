@@ -620,7 +620,12 @@ static coh_status section_tables(runner *r)
         }
         size_t nv = 0;
         const char *pending = NULL;
-        char unit_labels[64][300];
+        char **unit_labels = calloc(tb->n_rows + 1, sizeof *unit_labels);
+        if (unit_labels == NULL) {
+            free(vars);
+            st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+            break;
+        }
         for (size_t k = 0; k < tb->n_rows; k++) {
             const coh_study_table_row *row = &tb->rows[k];
             if (row->variable == NULL) {
@@ -635,11 +640,12 @@ static coh_status section_tables(runner *r)
             x->kind = v != NULL ? v->kind : COH_TABONE_AUTO;
             x->digits = v != NULL ? v->digits : -1;
             x->label = v != NULL ? v->label : NULL;
-            if (v != NULL && v->unit != NULL && v->kind != COH_TABONE_CATEGORICAL &&
-                nv <= 64) {
+            if (v != NULL && v->unit != NULL && v->kind != COH_TABONE_CATEGORICAL) {
                 /* "Age (years)": the unit after the label */
-                snprintf(unit_labels[nv - 1], sizeof unit_labels[nv - 1], "%s (%s)",
-                         v->label != NULL ? v->label : v->name, v->unit);
+                unit_labels[nv - 1] = coh_strprintf("%s (%s)", v->label != NULL ? v->label : v->name,
+                                                    v->unit);
+                if (unit_labels[nv - 1] == NULL)
+                    st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
                 x->label = unit_labels[nv - 1];
             }
         }
@@ -664,7 +670,8 @@ static coh_status section_tables(runner *r)
         char what[300];
         snprintf(what, sizeof what, "%s:%zu:%zu: table '%s'", s->file, tb->pos.line,
                  tb->pos.column, tb->name);
-        st = subgroup(r, tb->where, what, &keep);
+        if (st == COH_OK)
+            st = subgroup(r, tb->where, what, &keep);
         ts.keep = keep;
         coh_error e;
         if (st == COH_OK && (st = coh_tabone_build(r->t, &ts, &tab, &e)) != COH_OK)
@@ -712,6 +719,9 @@ static coh_status section_tables(runner *r)
         coh_tabone_free(tab);
         free(keep);
         free(vars);
+        for (size_t k = 0; k < tb->n_rows; k++)
+            free(unit_labels[k]);
+        free(unit_labels);
     }
     coh_json_array_end(&r->j);
     return st;
@@ -765,6 +775,8 @@ static coh_status followup(const coh_study_options *o, bool spss, const double *
     if (st == COH_OK && rev != NULL)
         st = coh_km_median_spss(rev, &out->median);
     coh_km_free(rev);
+    if (o->conf_type == COH_CONF_NONE)
+        out->median.lower = out->median.upper = NAN;
     return st;
 }
 
@@ -793,6 +805,7 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     coh_test_result *test = NULL;
     coh_plot_km_curve *curves = NULL;
     coh_km *all = NULL;
+    char *ytitle = NULL;
     coh_km_followup fu_all;
     memset(&fu_all, 0, sizeof fu_all);
     if ((st = coh_surv_prepare(r->t, &spec, &sd, &e)) != COH_OK) {
@@ -818,6 +831,8 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         if (st == COH_OK)
             st = spss ? coh_km_median_spss(g[k].km, &g[k].median)
                                    : coh_km_median_r(g[k].km, &g[k].median);
+        if (o->conf_type == COH_CONF_NONE) /* no intervals, the medians' neither */
+            g[k].median.lower = g[k].median.upper = NAN;
         if (st == COH_OK && a->n_times > 0) {
             g[k].at = calloc(a->n_times, sizeof *g[k].at);
             st = g[k].at == NULL ? COH_ENOMEM
@@ -859,8 +874,11 @@ static coh_status one_km(runner *r, const coh_study_km *a)
     ks.x_max = a->x_max;
     ks.x_step = a->x_step;
     ks.annotation = annot[0] ? annot : NULL;
-    char ytitle[200];
-    snprintf(ytitle, sizeof ytitle, "%s (%%)", ep->label != NULL ? ep->label : ep->name);
+    ytitle = coh_strprintf("%s (%%)", ep->label != NULL ? ep->label : ep->name);
+    if (ytitle == NULL) {
+        st = coh_error_set(r->err, COH_ENOMEM, "out of memory");
+        goto done;
+    }
     ks.y_title = ytitle;
     ks.legend_title = by != NULL ? label_of(r, by) : NULL;
     if (G > 8) {
@@ -875,8 +893,13 @@ static coh_status one_km(runner *r, const coh_study_km *a)
         km_ctx kc = {&ks, &drawn};
         st = draw3(r, base, km_draw, km_csv, &kc);
         coh_plot_km_drawn_free(drawn);
-        if (st != COH_OK)
+        if (st != COH_OK) {
+            /* name the analysis and its line */
+            char msg[sizeof r->err->msg];
+            snprintf(msg, sizeof msg, "%s", r->err->msg);
+            coh_error_set(r->err, st, "%s: figure: %s", what, msg);
             goto done;
+        }
     }
     if ((st = figure(r, base, title)) != COH_OK)
         goto done;
@@ -1150,6 +1173,7 @@ done:
     coh_km_free(all);
     coh_test_result_free(test);
     coh_surv_data_free(sd);
+    free(ytitle);
     free(keep);
     return st;
 }
@@ -1267,6 +1291,18 @@ static coh_status default_refs(runner *r, const coh_study_cox *c, const coh_stud
             mask[i] = mask[i] && !coh_column_is_na(col, i);
     }
     coh_status st = COH_OK;
+    bool some = false;
+    for (size_t i = 0; i < n && !some; i++)
+        some = mask[i];
+    if (!some) {
+        /* no patient has every term: each fit keeps its own first level */
+        free(mask);
+        return warn(r, "cox '%s': no patient has a value of every candidate term, so a factor's "
+                       "reference level is the first level present in each fit's own rows (the "
+                       "univariable and multivariable hazard ratios of a row may compare "
+                       "against different levels)",
+                    c->name);
+    }
     for (size_t k = 0; k < c->n_terms && st == COH_OK; k++) {
         bool has_ref = false, numeric_factor = false;
         for (size_t q = 0; q < m->ds.n_refs; q++)
@@ -1283,7 +1319,7 @@ static coh_status default_refs(runner *r, const coh_study_cox *c, const coh_stud
                 if (mask[i] && (first < 0 || col->code[i] < first))
                     first = col->code[i];
             if (first >= 0)
-                ref = coh_column_level_text(col, (size_t)first);
+                ref = col->levels[first]; /* its value: a label may be another level's value */
         } else {
             bool any = false;
             double lo = 0;
@@ -1663,9 +1699,15 @@ static coh_status one_cox(runner *r, const coh_study_cox *c)
     sbuf refs = {NULL, 0, 0, false};
     for (size_t k = 0; k < c->n_terms; k++)
         for (size_t q = 0; q < m.ds.n_refs; q++)
-            if (strcmp(m.ref_col[q], c->terms[k]) == 0)
+            if (strcmp(m.ref_col[q], c->terms[k]) == 0) {
+                /* the level as the tables show it (its label) */
+                const coh_column *col = coh_table_find(r->t, m.ref_col[q]);
+                int32_t l = col != NULL && col->code != NULL
+                                ? coh_column_find_level(col, m.ref_lvl[q]) : -1;
                 sb_add(&refs, "%s%s: %s", refs.len ? "; " : "Reference levels: ",
-                       label_of(r, m.ref_col[q]), m.ref_lvl[q]);
+                       label_of(r, m.ref_col[q]),
+                       l >= 0 ? coh_column_level_text(col, (size_t)l) : m.ref_lvl[q]);
+            }
     if (m.ds.n_refs > 0)
         sb_add(&refs, ".");
     if (label_oom || refs.oom)
@@ -1962,9 +2004,10 @@ static coh_status section_methods(runner *r)
         para(r, "Survival was estimated with the Kaplan-Meier method, with Greenwood standard "
                 "errors and %s; medians with %s. Groups were compared with the %s test.%s",
              ci,
-             o->median_ci_spss ? "symmetric intervals from Collett's standard error, as SPSS "
-                                 "prints them"
-                               : "the Brookmeyer-Crowley interval, as R's survival package",
+             o->conf_type == COH_CONF_NONE ? "no interval"
+             : o->median_ci_spss ? "symmetric intervals from Collett's standard error, as SPSS "
+                                   "prints them"
+                                 : "the Brookmeyer-Crowley interval, as R's survival package",
              test_name(o->test),
              followup ? " Follow-up is the median time of the patients without the event, "
                         "with the reverse Kaplan-Meier estimate." : "");
@@ -1977,7 +2020,7 @@ static coh_status section_methods(runner *r)
                 const coh_study_km *a = &s->km[i];
                 sb_add(&other, "%s%s", n_other++ ? "; " : "", a->title ? a->title : a->name);
             }
-        if (n_other > 0 && !other.oom)
+        if (n_other > 0 && !other.oom && o->conf_type != COH_CONF_NONE)
             para(r, "In %s, medians and median follow-up have instead %s: %s.",
                  n_other > 1 ? "these analyses" : "this analysis",
                  o->median_ci_spss ? "the Brookmeyer-Crowley interval, as R's survival package"
@@ -2284,74 +2327,90 @@ static coh_status replaceable(const char *dir, coh_error *err)
  * that was killed (SIGKILL, power loss) from one still being written. */
 #define RUN_MARKER ".cohort-run"
 
+/* The identity of this process's pid space: the machine and, on Linux,
+ * the pid namespace (a container sharing the host's name has its own
+ * pids), in buf. */
+static void pid_space(char *buf, size_t size)
+{
+    char host[256] = "", ns[128] = "-";
+    gethostname(host, sizeof host - 1);
+    ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+    if (n > 0)
+        ns[n] = '\0';
+    else
+        snprintf(ns, sizeof ns, "-");
+    snprintf(buf, size, "%s %s", host[0] ? host : "-", ns);
+}
+
 static void run_marker_write(const char *dir)
 {
-    char path[1200], host[256] = "";
+    char path[1200], space[400];
     snprintf(path, sizeof path, "%s/%s", dir, RUN_MARKER);
-    gethostname(host, sizeof host - 1);
+    pid_space(space, sizeof space);
     FILE *f = fopen(path, "w");
     if (f != NULL) {
-        fprintf(f, "%ld %s\n", (long)getpid(), host);
+        fprintf(f, "%ld %s\n", (long)getpid(), space);
         fclose(f);
     }
 }
 
-/* Remove the temporary folders OUT.tmp-XXXXXX that earlier runs into OUT
- * left behind: only those holding a run marker of this machine whose
- * process no longer exists (anything else is left alone). */
+/* A folder (not a symlink) holding a run marker of this pid space whose
+ * process no longer exists: left by a run that was killed. */
+static bool left_by_dead_run(const char *path, const char *space)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return false;
+    char mk[2400], host[256] = "", ns[128] = "";
+    snprintf(mk, sizeof mk, "%s/%s", path, RUN_MARKER);
+    FILE *f = fopen(mk, "r");
+    long pid = 0;
+    int got = f != NULL ? fscanf(f, "%ld %255s %127s", &pid, host, ns) : 0;
+    if (f != NULL)
+        fclose(f);
+    char theirs[400];
+    snprintf(theirs, sizeof theirs, "%s %s", host, ns);
+    if (got != 3 || pid <= 0 || strcmp(theirs, space) != 0)
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Remove what runs into OUT that were killed left behind: their
+ * temporary folders OUT.tmp-XXXXXX, and an earlier report they had moved
+ * aside (OUT.old-XXXXXX), each only when it is a real folder holding a
+ * run marker of this machine and pid namespace whose process is gone.
+ * Anything else (other names, symlinks, folders without the marker,
+ * markers of live runs) is left alone. */
 static void sweep_stale(const char *out_dir)
 {
-    char dir[1100], prefix[1100];
+    char dir[1100], base[1100];
     const char *slash = strrchr(out_dir, '/');
     if (slash == NULL) {
         snprintf(dir, sizeof dir, ".");
-        snprintf(prefix, sizeof prefix, "%s.tmp-", out_dir);
+        snprintf(base, sizeof base, "%s", out_dir);
     } else {
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - out_dir), out_dir);
         if (dir[0] == '\0')
             snprintf(dir, sizeof dir, "/");
-        snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
+        snprintf(base, sizeof base, "%s", slash + 1);
     }
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
+    char space[400];
+    pid_space(space, sizeof space);
+    size_t bl = strlen(base);
     struct dirent *e;
-    size_t pl = strlen(prefix);
-    /* an older report moved aside (OUT.old-XXXXXX) by a run killed before it
-     * removed it: only when OUT itself holds a report */
-    char old_prefix[1100], marker[1200];
-    snprintf(old_prefix, sizeof old_prefix, "%.*sold-", (int)(pl - 4), prefix);
-    snprintf(marker, sizeof marker, "%s/%s", out_dir, REPORT_MARKER);
-    struct stat sb;
-    bool out_is_report = stat(marker, &sb) == 0;
-    size_t ol = strlen(old_prefix);
     while ((e = readdir(d)) != NULL) {
-        if (out_is_report && strncmp(e->d_name, old_prefix, ol) == 0 &&
-            strlen(e->d_name) == ol + 6) {
-            char p[2300], m[2400];
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            snprintf(m, sizeof m, "%s/%s", p, REPORT_MARKER);
-            if (stat(m, &sb) == 0)
-                rm_tree(p);
+        const char *nm = e->d_name;
+        if (strncmp(nm, base, bl) != 0 ||
+            (strncmp(nm + bl, ".tmp-", 5) != 0 && strncmp(nm + bl, ".old-", 5) != 0) ||
+            strlen(nm) != bl + 11)
             continue;
-        }
-        if (strncmp(e->d_name, prefix, pl) != 0 || strlen(e->d_name) != pl + 6)
-            continue;
-        char path[2300], mk[2400], h[256] = "";
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        snprintf(mk, sizeof mk, "%s/%s", path, RUN_MARKER);
-        FILE *f = fopen(mk, "r");
-        long pid = 0;
-        int got = f != NULL ? fscanf(f, "%ld %255s", &pid, h) : 0;
-        if (f != NULL)
-            fclose(f);
-        if (got != 2 || pid <= 0 || strcmp(h, host) != 0)
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue; /* still running (or not ours to judge) */
-        rm_tree(path);
+        char path[2300];
+        snprintf(path, sizeof path, "%s/%s", dir, nm);
+        if (left_by_dead_run(path, space))
+            rm_tree(path);
     }
     closedir(d);
 }
@@ -2404,12 +2463,18 @@ static size_t text_width(const char *s)
     return w;
 }
 
-/* Text for a terminal: control characters (tab, line break, escape) as
- * '?', as the report's other formats show them. */
+/* Text for a terminal: control characters (C0 as tab, line break,
+ * escape; DEL; C1) as '?', as the report's other formats show them. */
 static void term_puts(const char *s, size_t n, FILE *out)
 {
     for (size_t i = 0; i < n && s[i] != '\0'; i++) {
         unsigned char ch = (unsigned char)s[i];
+        if (ch == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F) {
+            fputc('?', out); /* a C1 control (U+0080-U+009F), e.g. CSI */
+            i++;
+            continue;
+        }
         fputc(ch < 0x20 || ch == 0x7F ? '?' : ch, out);
     }
 }
@@ -2638,8 +2703,14 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     char old[1100] = "";
     struct stat sb;
     if (lstat(out_dir, &sb) == 0) {
+        /* the old report carries this run's marker while it is aside, so
+         * that a later run can clear it if this one is killed */
+        run_marker_write(out_dir);
         snprintf(old, sizeof old, "%s.old-XXXXXX", out_dir);
         if (mkdtemp(old) == NULL || rmdir(old) != 0 || rename(out_dir, old) != 0) {
+            char run_mk[1200];
+            snprintf(run_mk, sizeof run_mk, "%s/%s", out_dir, RUN_MARKER);
+            unlink(run_mk);
             st = coh_error_set(err, COH_EIO, "%s: cannot replace the old report: %s", out_dir,
                                strerror(errno));
             goto fail;
@@ -2647,8 +2718,11 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     }
     if (rename(tmp, out_dir) != 0) {
         int e = errno;
-        if (old[0])
-            rename(old, out_dir);
+        if (old[0] && rename(old, out_dir) == 0) {
+            char run_mk[1200];
+            snprintf(run_mk, sizeof run_mk, "%s/%s", out_dir, RUN_MARKER);
+            unlink(run_mk);
+        }
         st = coh_error_set(err, COH_EIO, "%s: cannot write the report: %s", out_dir,
                            strerror(e));
         goto fail;

@@ -1184,6 +1184,12 @@ static coh_status load_survival(const loader *L, coh_study *s, const yaml_node_t
             (st = opt_number(L, it, path, "x_max", 0, true, 1e12, false, &k->x_max)) != COH_OK ||
             (st = opt_number(L, it, path, "x_step", 0, true, 1e12, false, &k->x_step)) != COH_OK)
             break;
+        if (!isnan(k->x_max) && !isnan(k->x_step) && k->x_max / k->x_step > 200) {
+            st = fail_at(L, COH_EPARSE, pos_of(lookup(L, it, "x_step", NULL)),
+                         "'%s.x_step' %g gives more than 200 ticks up to x_max %g", path,
+                         k->x_step, k->x_max);
+            break;
+        }
         yaml_node_t *times = lookup(L, it, "times", NULL);
         if (times == NULL)
             continue;
@@ -1551,11 +1557,16 @@ static coh_status check_table_files(const loader *L, const coh_study *s)
             break;
         }
         snprintf(names[k], len, "%s%s", prefix, name);
+        /* compared without case: macOS and Windows file systems ignore it */
+        for (char *q = names[k]; *q; q++)
+            if (*q >= 'A' && *q <= 'Z')
+                *q = (char)(*q - 'A' + 'a');
         size_t first;
         if (coh_strmap_get(&seen, names[k], &first)) {
             st = fail_at(L, COH_EPARSE, *pos[k],
-                         "%s '%s' writes tables/%s.csv, as %s '%s' does (at %zu:%zu); rename one",
-                         what[k], name, names[k], what[first],
+                         "%s '%s' writes tables/%s%s.csv, as %s '%s' does (at %zu:%zu); rename "
+                         "one",
+                         what[k], name, prefix, name, what[first],
                          first < s->n_tables ? s->tables[first].name
                          : first < s->n_tables + s->n_km ? s->km[first - s->n_tables].name
                                                          : s->cox[first - s->n_tables - s->n_km].name,

@@ -515,6 +515,8 @@ static const bad_case bad_cases[] = {
      "9:16: 'survival[0].median_ci' wants one of: brookmeyer-crowley, spss (found 'sas')"},
     {"km_x_max.yaml", COH_EPARSE,
      "9:12: 'survival[0].x_max' wants a number above 0 and at most 1e+12, found '0'"},
+    {"file_clash_case.yaml", COH_EPARSE,
+     "10:5: survival 'os' writes tables/km_os.csv, as table 'KM_os' does (at 7:5); rename one"},
     {"file_clash.yaml", COH_EPARSE,
      "10:5: survival 'os' writes tables/km_os.csv, as table 'km_os' does (at 7:5); rename one"},
     {"screen_rows.yaml", COH_EPARSE,
