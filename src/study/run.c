@@ -2354,6 +2354,13 @@ static void run_marker_write(const char *dir)
     }
 }
 
+static void run_marker_remove(const char *dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, RUN_MARKER);
+    unlink(path);
+}
+
 /* A folder (not a symlink) holding a run marker of this pid space whose
  * process no longer exists: left by a run that was killed. */
 static bool left_by_dead_run(const char *path, const char *space)
@@ -2699,7 +2706,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     }
     /* into place: an older report moves aside first and goes only once the
      * new one is there; the run marker is not part of the report */
-    unlink(out_path(&r, path, sizeof path, RUN_MARKER));
+    run_marker_remove(tmp);
     char old[1100] = "";
     struct stat sb;
     if (lstat(out_dir, &sb) == 0) {
@@ -2708,9 +2715,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
         run_marker_write(out_dir);
         snprintf(old, sizeof old, "%s.old-XXXXXX", out_dir);
         if (mkdtemp(old) == NULL || rmdir(old) != 0 || rename(out_dir, old) != 0) {
-            char run_mk[1200];
-            snprintf(run_mk, sizeof run_mk, "%s/%s", out_dir, RUN_MARKER);
-            unlink(run_mk);
+            run_marker_remove(out_dir);
             st = coh_error_set(err, COH_EIO, "%s: cannot replace the old report: %s", out_dir,
                                strerror(errno));
             goto fail;
@@ -2719,9 +2724,7 @@ coh_status coh_study_run(const coh_study *s, const coh_study_run_options *ro, co
     if (rename(tmp, out_dir) != 0) {
         int e = errno;
         if (old[0] && rename(old, out_dir) == 0) {
-            char run_mk[1200];
-            snprintf(run_mk, sizeof run_mk, "%s/%s", out_dir, RUN_MARKER);
-            unlink(run_mk);
+            run_marker_remove(out_dir);
         }
         st = coh_error_set(err, COH_EIO, "%s: cannot write the report: %s", out_dir,
                            strerror(e));
